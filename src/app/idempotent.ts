@@ -1,0 +1,87 @@
+// Runs a mutating call at most once per request_id (AIP-155) inside one transaction.
+import { ServiceError } from "../core/failure.js";
+import { requestHash } from "../core/request-hash.js";
+import { findStoredAnswer, storeAnswer, type StoredAnswer } from "../db/idempotency-repository.js";
+import { translateDatabaseError } from "../db/errors.js";
+import type { Orm, Em } from "../db/orm.js";
+
+/** Encodes and decodes a response message (the generated MessageFns). */
+export interface ResponseCodec<T> {
+  encode(message: T): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): T;
+}
+
+export interface IdempotentCall<T> {
+  method: string;
+  requestId: string;
+  /** The validated command: its fingerprint tells a retry from a reused id. */
+  command: unknown;
+  codec: ResponseCodec<T>;
+  time: Date;
+  /**
+   * The call's work inside the transaction. It must call `record(response)` once, at the point
+   * where its answer is known, before the transaction commits.
+   */
+  work(em: Em, record: (response: T) => Promise<void>, attempt: Attempt): Promise<T>;
+  /** Transactions to try when the work throws RetryTransaction; 1 when absent. */
+  attemptsMax?: number;
+}
+
+export interface Attempt { number: number; last: boolean }
+
+/**
+ * Thrown by work that found a row changed under its snapshot: the transaction rolls back and
+ * runs again, the last time with `attempt.last` set so the work can lock what it reads.
+ */
+export class RetryTransaction extends Error {}
+
+/** Thrown inside the transaction when another transaction committed the same request_id first. */
+class AnsweredConcurrently extends Error {}
+
+function replay<T>(call: IdempotentCall<T>, hash: string, stored: StoredAnswer): T {
+  if (stored.method !== call.method || stored.requestHash !== hash) {
+    throw new ServiceError({
+      reason: "REQUEST_ID_REUSED",
+      message: `request_id ${JSON.stringify(call.requestId)} was already used for a different request`,
+      metadata: { request_id: call.requestId, first_method: stored.method },
+      violations: [{ field: "request_id", reason: "REQUEST_ID_REUSED", description: "was already used for a different request; use a new id" }],
+    });
+  }
+  return call.codec.decode(stored.response);
+}
+
+export async function runIdempotent<T>(orm: Orm, call: IdempotentCall<T>): Promise<T> {
+  const hash = requestHash(call.method, call.command);
+  try {
+    const attemptsMax = call.attemptsMax ?? 1;
+    // One more round than attempts: after a concurrent twin committed, the stored answer is
+    // certain to be there.
+    for (let round = 0, attempt = 1; round <= attemptsMax; round++) {
+      const em = orm.em.fork();
+      const stored = await findStoredAnswer(em, call.requestId);
+      if (stored) return replay(call, hash, stored);
+      try {
+        return await em.transactional(async (tx) => {
+          let recorded = false;
+          const response = await call.work(tx, async (answer) => {
+            const bytes = Buffer.from(call.codec.encode(answer).finish());
+            const fresh = await storeAnswer(tx, call.requestId, { method: call.method, requestHash: hash, response: bytes }, call.time);
+            if (!fresh) throw new AnsweredConcurrently();
+            recorded = true;
+          }, { number: attempt, last: attempt >= attemptsMax });
+          if (!recorded) throw new Error(`${call.method} finished without recording its answer`);
+          return response;
+        });
+      } catch (error) {
+        if (error instanceof RetryTransaction && attempt < attemptsMax) {
+          attempt++;
+          continue;
+        }
+        if (!(error instanceof AnsweredConcurrently)) throw error;
+      }
+    }
+    throw new Error(`request ${call.requestId}: no answer after every attempt`);
+  } catch (error) {
+    translateDatabaseError(error);
+  }
+}

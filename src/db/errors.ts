@@ -1,0 +1,35 @@
+// The one place that maps database errors to domain failures.
+import { ServiceError } from "../core/failure.js";
+
+const connectionErrorCodes = new Set([
+  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH",
+  // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, connection failures.
+  "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004",
+]);
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as { code?: unknown; cause?: unknown };
+  if (typeof e.code === "string") return e.code;
+  return codeOf(e.cause);
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return codeOf(error) === "23505";
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code && connectionErrorCodes.has(code)) return true;
+  const message = error instanceof Error ? error.message : "";
+  return /Knex: Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message);
+}
+
+/** Rethrows a database error as a ServiceError the gRPC layer can map; other errors pass unchanged. */
+export function translateDatabaseError(error: unknown): never {
+  if (error instanceof ServiceError) throw error;
+  if (isConnectionError(error)) {
+    throw new ServiceError({ reason: "DATABASE_UNAVAILABLE", message: "the database is unreachable; retry with the same request_id" });
+  }
+  throw error;
+}

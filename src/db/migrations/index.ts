@@ -1,0 +1,7 @@
+// The ordered list of migrations; listed explicitly so they load the same under tsx and in tests.
+import type { MigrationObject } from "@mikro-orm/core";
+import { Migration20261201000000_foundation } from "./Migration20261201000000_foundation.js";
+
+export const migrationsList: MigrationObject[] = [
+  { name: "Migration20261201000000_foundation", class: Migration20261201000000_foundation },
+];

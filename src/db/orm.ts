@@ -1,0 +1,34 @@
+// Opens MikroORM on PostgreSQL and applies pending migrations.
+import { MikroORM, type EntityManager } from "@mikro-orm/postgresql";
+import { Migrator } from "@mikro-orm/migrations";
+import { entities } from "./entities.js";
+import { migrationsList } from "./migrations/index.js";
+
+export type Orm = MikroORM;
+export type Em = EntityManager;
+
+export interface DatabaseOptions {
+  url: string;
+  /** Connections in the pool; the embedded database needs exactly 1. */
+  poolSize: number;
+}
+
+export async function openOrm({ url, poolSize }: DatabaseOptions): Promise<Orm> {
+  return MikroORM.init({
+    clientUrl: url,
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList, tableName: "schema_migration", transactional: true, allOrNothing: true, silent: true },
+    pool: { min: 0, max: poolSize, acquireTimeoutMillis: 10_000 },
+    // int8 counters come back as strings from raw queries; entities map them to numbers.
+    discovery: { warnWhenNoEntities: false },
+    allowGlobalContext: false,
+    debug: false,
+  });
+}
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrate(orm: Orm): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,35 @@
+// gRPC handlers: parse the request, call the application, wrap the answer. Nothing else.
+import type { Logger } from "pino";
+import * as parse from "../core/commands.js";
+import { orThrow } from "../core/failure.js";
+import type { InventoryApp } from "../app/inventory.js";
+import type { ReservationApp } from "../app/reservations.js";
+import type { InventoryServiceServer } from "../gen/inventory/v1/inventory_service.js";
+import type { ReservationServiceServer } from "../gen/inventory/v1/reservation_service.js";
+import { unary } from "./unary.js";
+
+export function inventoryHandlers(app: InventoryApp, logger: Logger): InventoryServiceServer {
+  return {
+    createWarehouse: unary(logger, "CreateWarehouse", async (req) => ({ warehouse: await app.createWarehouse(orThrow(parse.parseCreateWarehouse(req))) })),
+    setStock: unary(logger, "SetStock", (req) => app.setStock(orThrow(parse.parseSetStock(req)))),
+    adjustStock: unary(logger, "AdjustStock", (req) => app.adjustStock(orThrow(parse.parseAdjustStock(req)))),
+    getAvailability: unary(logger, "GetAvailability", async (req) => {
+      const [availability] = await app.getAvailability(orThrow(parse.parseGetAvailability(req)));
+      return { availability };
+    }),
+    batchGetAvailability: unary(logger, "BatchGetAvailability", async (req) => ({
+      availabilities: await app.getAvailability(orThrow(parse.parseBatchGetAvailability(req))),
+    })),
+  };
+}
+
+export function reservationHandlers(app: ReservationApp, logger: Logger): ReservationServiceServer {
+  return {
+    reserve: unary(logger, "Reserve", (req) => app.reserve(orThrow(parse.parseReserve(req)))),
+    getReservation: unary(logger, "GetReservation", async (req) => ({
+      reservation: await app.getReservation(orThrow(parse.parseGetReservation(req)).reservationId),
+    })),
+    listReservations: unary(logger, "ListReservations", (req) => app.listReservations(orThrow(parse.parseListReservations(req)))),
+    releaseReservation: unary(logger, "ReleaseReservation", (req) => app.release(orThrow(parse.parseRelease(req)))),
+  };
+}

@@ -1,0 +1,18 @@
+// Adapts an async function to a grpc-js unary handler: the handler only translates.
+import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { ServiceError } from "../core/failure.js";
+import { failureOf, toGrpcError } from "./errors.js";
+
+export function unary<Req, Res>(logger: Logger, method: string, handle: (request: Req) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    // Through a promise, so a synchronous throw (a parse failure) is answered like any other.
+    Promise.resolve(call.request).then(handle).then(
+      (response) => callback(null, response),
+      (error: unknown) => {
+        if (!(error instanceof ServiceError)) logger.error({ err: error, method }, "unexpected error");
+        callback(toGrpcError(failureOf(error)));
+      },
+    );
+  };
+}

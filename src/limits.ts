@@ -1,0 +1,37 @@
+// Every limit of the service, with its unit, in one place.
+
+/** Characters in a request_id (AIP-155). */
+export const requestIdLengthMax = 64;
+/** Characters in a warehouse_id. */
+export const warehouseIdLengthMax = 64;
+/** Characters in a warehouse display name. */
+export const displayNameLengthMax = 200;
+/** Characters in a region label. */
+export const regionLengthMax = 64;
+/** Characters in a SKU. */
+export const skuLengthMax = 128;
+/** Characters in an order_id or customer_id. */
+export const orderIdLengthMax = 128;
+/** Characters in a channel label. */
+export const channelLengthMax = 64;
+/** Lines in one Reserve call. */
+export const reserveLinesMax = 100;
+/** SKUs in one BatchGetAvailability call. */
+export const batchAvailabilitySkusMax = 100;
+/**
+ * Units in one quantity, count or delta. Keeps every counter sum far inside 2^53, so
+ * JavaScript numbers hold them exactly, while staying far above any real stock.
+ */
+export const unitsMax = 1_000_000_000_000;
+/** ListReservations page size when the caller sends 0 (AIP-158). */
+export const pageSizeDefault = 50;
+/** ListReservations page size ceiling; larger requests are lowered to it (AIP-158). */
+export const pageSizeMax = 500;
+/** Attempts of one Reserve transaction when a concurrent writer changed a row it had read. */
+export const reserveAttemptsMax = 3;
+/** Database connections per server process (the embedded database takes exactly one). */
+export const databasePoolSizeMax = 10;
+/** Milliseconds a graceful shutdown waits for in-flight calls before it forces them closed. */
+export const shutdownDrainMsMax = 10_000;
+/** Bytes in one received gRPC message. */
+export const grpcReceiveMessageBytesMax = 4 * 1024 * 1024;

@@ -1,0 +1,68 @@
+// Assembles the gRPC server: the inventory.v1 services, reflection and health on one port.
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import type { Logger } from "pino";
+import { InventoryApp } from "./app/inventory.js";
+import { ReservationApp } from "./app/reservations.js";
+import { systemClock, type Clock } from "./app/clock.js";
+import type { Orm } from "./db/orm.js";
+import { InventoryServiceService } from "./gen/inventory/v1/inventory_service.js";
+import { ReservationServiceService } from "./gen/inventory/v1/reservation_service.js";
+import { inventoryHandlers, reservationHandlers } from "./grpc/handlers.js";
+import { addReflection } from "./grpc/reflection.js";
+import { grpcReceiveMessageBytesMax, shutdownDrainMsMax } from "./limits.js";
+
+export const imagePath = fileURLToPath(new URL("./gen/image.binpb", import.meta.url));
+
+const servedServices = ["inventory.v1.InventoryService", "inventory.v1.ReservationService"] as const;
+
+export interface RunningServer {
+  /** host:port the server listens on. */
+  address: string;
+  port: number;
+  /** Stops accepting calls, drains in-flight ones (bounded), and reports NOT_SERVING meanwhile. */
+  shutdown(): Promise<void>;
+}
+
+export interface ServerOptions {
+  orm: Orm;
+  logger: Logger;
+  host: string;
+  port: number;
+  clock?: Clock;
+}
+
+export async function startServer({ orm, logger, host, port, clock = systemClock }: ServerOptions): Promise<RunningServer> {
+  const server = new grpc.Server({ "grpc.max_receive_message_length": grpcReceiveMessageBytesMax });
+  server.addService(InventoryServiceService, inventoryHandlers(new InventoryApp(orm, clock), logger));
+  server.addService(ReservationServiceService, reservationHandlers(new ReservationApp(orm, clock), logger));
+  addReflection(server, imagePath);
+  const health = new HealthImplementation(Object.fromEntries(["", ...servedServices].map((s) => [s, "SERVING" as const])));
+  health.addToServer(server);
+
+  const boundPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+  );
+  const address = `${host}:${boundPort}`;
+  logger.info({ address }, "gRPC server listening");
+
+  return {
+    address,
+    port: boundPort,
+    async shutdown() {
+      for (const s of ["", ...servedServices]) health.setStatus(s, "NOT_SERVING");
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          logger.warn("drain timed out; cancelling in-flight calls");
+          server.forceShutdown();
+          resolve();
+        }, shutdownDrainMsMax);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}
