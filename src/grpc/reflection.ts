@@ -195,14 +195,6 @@ export function healthFileDescriptorProto(): Buffer {
         ],
       },
     ],
-    // Leading comments of the methods; path = service (6), #0, method (2), #i.
-    sourceCodeInfo: {
-      location: [
-        " Check gets the health of the specified service, or of the server when service is empty.\n",
-        " Performs a watch for the serving status of the requested service.\n",
-        " List provides a non-atomic snapshot of the health of all the available services.\n",
-      ].map((leadingComments, method) => ({ path: [6, 0, 2, method], leadingComments })),
-    },
   });
   healthFile = Buffer.from(toBinary(FileDescriptorProtoSchema, file));
   return healthFile;

@@ -69,13 +69,27 @@ export interface InvokeOptions {
 /**
  * The strict registry construction on its own: `root` plus everything it imports, transitively,
  * looked up with `resolve` by file name. Throws when an import cannot be resolved or a type is
- * missing.
+ * missing (createFileRegistry), and, like Go's protodesc behind grpcurl and buf curl, when a
+ * source_code_info location has no valid span (createFileRegistry does not check that).
  */
 export function buildStrictRegistry(
   root: FileDescriptorProto,
   resolve: (fileName: string) => FileDescriptorProto | undefined,
 ): FileRegistry {
-  return createFileRegistry(root, resolve);
+  assertValidSpans(root);
+  return createFileRegistry(root, (name) => {
+    const file = resolve(name);
+    if (file) assertValidSpans(file);
+    return file;
+  });
+}
+
+function assertValidSpans(file: FileDescriptorProto): void {
+  for (const location of file.sourceCodeInfo?.location ?? []) {
+    if (location.span.length !== 3 && location.span.length !== 4) {
+      throw new Error(`${file.name}: invalid span [${location.span.join(",")}] at path [${location.path.join(",")}]`);
+    }
+  }
 }
 
 // --- reflection protocol (shapes of proto-loader objects; keepCase false, oneofs true) ---
@@ -244,11 +258,7 @@ export class StrictReflectionClient {
    * (or `pkg.Service/Method`), `pkg.Enum.VALUE`. Field names are the proto (snake_case) names.
    */
   async describe(fullName: string): Promise<DescribedElement> {
-    const name = lookupName(fullName);
-    const registry = await this.registryFor(name);
-    const element = findElement(registry, name);
-    if (!element) throw new Error(`${fullName}: not found in the file reflection returned for it`);
-    return element;
+    return (await this.resolve(fullName)).element;
   }
 
   /** Leading comment of `fullName` from source_code_info, one leading space per line removed. */
@@ -263,10 +273,9 @@ export class StrictReflectionClient {
    * failed call.
    */
   async invoke<T = JsonObject>(fullMethod: string, request: object, options: InvokeOptions = {}): Promise<T> {
-    const method = await this.describe(fullMethod);
+    const { registry, element: method } = await this.resolve(fullMethod);
     if (method.kind !== "rpc") throw new Error(`${fullMethod} is a ${method.kind}, not a method`);
     if (method.methodKind !== "unary") throw new Error(`${fullMethod} is ${method.methodKind}; only unary is supported`);
-    const registry = await this.registryFor(method.parent.typeName);
     const message = fromJson(method.input, request as JsonValue, { registry });
     const requestBytes = Buffer.from(toBinary(method.input, message));
     const metadata = toMetadata(options.metadata);
@@ -289,6 +298,14 @@ export class StrictReflectionClient {
     this.stream?.close();
     this.stream = undefined;
     this.client.close();
+  }
+
+  private async resolve(fullName: string): Promise<{ registry: FileRegistry; element: DescribedElement }> {
+    const name = lookupName(fullName);
+    const registry = await this.registryFor(name);
+    const element = findElement(registry, name);
+    if (!element) throw new Error(`${fullName}: not found in the file reflection returned for it`);
+    return { registry, element };
   }
 
   private remember(file: ReflectedFile): void {
