@@ -1,0 +1,52 @@
+// The database refuses what the service must never do, even when the service code is bypassed.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestDatabase, type TestDatabase } from "../support/database.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { reserveRequest, stockedSku } from "../support/fixtures.js";
+
+let db: TestDatabase;
+let server: TestServer;
+beforeAll(async () => {
+  db = await openTestDatabase();
+  server = await startTestServer(db.orm);
+});
+afterAll(async () => {
+  await server?.stop();
+  await db?.close();
+});
+
+describe("schema invariants", () => {
+  it("the ledger refuses UPDATE, DELETE and TRUNCATE", async () => {
+    const { sku } = await stockedSku(server, 3);
+    await expect(db.query(`UPDATE ledger_entry SET on_hand_delta = 99 WHERE sku = ?`, [sku])).rejects.toThrow(/append-only/);
+    await expect(db.query(`DELETE FROM ledger_entry WHERE sku = ?`, [sku])).rejects.toThrow(/append-only/);
+    await expect(db.query(`TRUNCATE ledger_entry`)).rejects.toThrow(/append-only/);
+    expect(await db.query(`SELECT on_hand_delta FROM ledger_entry WHERE sku = ?`, [sku])).toEqual([{ on_hand_delta: "3" }]);
+  });
+
+  it.each([
+    ["reserved above on_hand", "reserved = on_hand + 1", /stock_level_reserved_within_on_hand/],
+    ["negative reserved", "reserved = -1", /stock_level_reserved_nonnegative/],
+    ["negative on_hand", "on_hand = -1", /stock_level_on_hand_nonnegative|stock_level_reserved_within_on_hand/],
+    ["negative safety buffer", "safety_buffer = -1", /stock_level_safety_buffer_nonnegative/],
+  ])("stock_level refuses %s", async (_name, assignment, constraint) => {
+    const { sku } = await stockedSku(server, 3);
+    await expect(db.query(`UPDATE stock_level SET ${assignment} WHERE sku = ?`, [sku])).rejects.toThrow(constraint);
+  });
+
+  it("a reservation line cannot hold more than it requested", async () => {
+    const { sku } = await stockedSku(server, 3);
+    await server.reservations.reserve(reserveRequest([{ sku, quantity: 2 }]));
+    await expect(db.query(`UPDATE reservation_line SET reserved = requested + 1 WHERE sku = ?`, [sku])).rejects.toThrow(/reservation_line_reserved_within_requested/);
+  });
+
+  it("a request id belongs to one reservation only", async () => {
+    const { sku } = await stockedSku(server, 3);
+    const request = reserveRequest([{ sku, quantity: 1 }]);
+    await server.reservations.reserve(request);
+    await expect(
+      db.query(`INSERT INTO reservation (reservation_id, request_id, order_id, priority, state, create_time, update_time)
+                VALUES (gen_random_uuid(), ?, 'o', 'STANDARD', 'ACTIVE', now(), now())`, [request.requestId]),
+    ).rejects.toThrow(/duplicate key/);
+  });
+});
