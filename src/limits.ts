@@ -35,3 +35,23 @@ export const databasePoolSizeMax = 10;
 export const shutdownDrainMsMax = 10_000;
 /** Bytes in one received gRPC message. */
 export const grpcReceiveMessageBytesMax = 4 * 1024 * 1024;
+/** Shortest hold ttl, milliseconds. */
+export const ttlMsMin = 1_000;
+/** Longest hold ttl, milliseconds (7 days). */
+export const ttlMsMax = 7 * 24 * 3600 * 1000;
+/** Longest replenishment lead time, milliseconds (365 days). */
+export const leadTimeMsMax = 365 * 24 * 3600 * 1000;
+/** Characters in a policy change reason. */
+export const policyReasonLengthMax = 200;
+/** Waiting lines loaded per round of a fill, and rounds per fill: bounds one transaction. */
+export const fillBatchLinesMax = 500;
+export const fillRoundsMax = 20;
+/** Held lines loaded per round of a demotion after a shortfall, and rounds per demotion. */
+export const demotionBatchLinesMax = 500;
+export const demotionRoundsMax = 100;
+/** Expired holds released per sweeper transaction. */
+export const expirySweepBatchMax = 200;
+/** Milliseconds between two runs of the expiry sweeper. */
+export const expirySweepIntervalMs = 1_000;
+/** Transaction attempts after a deadlock or serialization failure. */
+export const transactionAttemptsMax = 4;

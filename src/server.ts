@@ -11,7 +11,8 @@ import { InventoryServiceService } from "./gen/inventory/v1/inventory_service.js
 import { ReservationServiceService } from "./gen/inventory/v1/reservation_service.js";
 import { inventoryHandlers, reservationHandlers } from "./grpc/handlers.js";
 import { addReflection } from "./grpc/reflection.js";
-import { grpcReceiveMessageBytesMax, shutdownDrainMsMax } from "./limits.js";
+import { expirySweepIntervalMs, grpcReceiveMessageBytesMax, shutdownDrainMsMax } from "./limits.js";
+import { startExpirySweeper } from "./app/expiry-sweeper.js";
 
 export const imagePath = fileURLToPath(new URL("./gen/image.binpb", import.meta.url));
 
@@ -31,12 +32,15 @@ export interface ServerOptions {
   host: string;
   port: number;
   clock?: Clock;
+  /** Milliseconds between expiry sweeps; null runs none (tests sweep by hand). */
+  sweepIntervalMs?: number | null;
 }
 
-export async function startServer({ orm, logger, host, port, clock = systemClock }: ServerOptions): Promise<RunningServer> {
+export async function startServer({ orm, logger, host, port, clock = systemClock, sweepIntervalMs = expirySweepIntervalMs }: ServerOptions): Promise<RunningServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": grpcReceiveMessageBytesMax });
+  const reservations = new ReservationApp(orm, clock);
   server.addService(InventoryServiceService, inventoryHandlers(new InventoryApp(orm, clock), logger));
-  server.addService(ReservationServiceService, reservationHandlers(new ReservationApp(orm, clock), logger));
+  server.addService(ReservationServiceService, reservationHandlers(reservations, logger));
   addReflection(server, imagePath);
   const health = new HealthImplementation(Object.fromEntries(["", ...servedServices].map((s) => [s, "SERVING" as const])));
   health.addToServer(server);
@@ -46,12 +50,14 @@ export async function startServer({ orm, logger, host, port, clock = systemClock
   );
   const address = `${host}:${boundPort}`;
   logger.info({ address }, "gRPC server listening");
+  const sweeper = sweepIntervalMs === null ? null : startExpirySweeper(reservations, logger, sweepIntervalMs);
 
   return {
     address,
     port: boundPort,
     async shutdown() {
       for (const s of ["", ...servedServices]) health.setStatus(s, "NOT_SERVING");
+      await sweeper?.stop();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           logger.warn("drain timed out; cancelling in-flight calls");

@@ -86,6 +86,8 @@ describe("server reflection serves the real proto files to a strict client", () 
       "priority",
       "allow_partial",
       "lines",
+      "wait_for_stock",
+      "ttl",
     ]);
     expect(fieldNamed(message, "allow_partial")?.jsonName).toBe("allowPartial");
     expect(fieldNamed(message, "lines")?.message?.typeName).toBe("inventory.v1.ReserveLine");
@@ -109,7 +111,7 @@ describe("server reflection serves the real proto files to a strict client", () 
       "Reads one reservation. NOT_FOUND when unknown.",
     );
     expect(await client.commentOf("inventory.v1.ReservationState.RESERVATION_STATE_ACTIVE")).toBe(
-      "Units are held for the order.",
+      "Units are held for the order; with wait_for_stock, some lines may still be waiting.",
     );
   });
 
@@ -129,6 +131,7 @@ describe("server reflection serves the real proto files to a strict client", () 
 
     const registry = await client.registryFor("inventory.v1.GetReservationResponse");
     expect([...registry.files].map((f) => f.proto.name).sort()).toEqual([
+      "google/protobuf/duration.proto",
       "google/protobuf/timestamp.proto",
       "inventory/v1/reservation.proto",
       "inventory/v1/reservation_service.proto",

@@ -2,7 +2,8 @@
 import { ServiceError } from "../core/failure.js";
 import { requestHash } from "../core/request-hash.js";
 import { findStoredAnswer, storeAnswer, type StoredAnswer } from "../db/idempotency-repository.js";
-import { translateDatabaseError } from "../db/errors.js";
+import { isTransientConflict, translateDatabaseError } from "../db/errors.js";
+import { transactionAttemptsMax } from "../limits.js";
 import type { Orm, Em } from "../db/orm.js";
 
 /** Encodes and decodes a response message (the generated MessageFns). */
@@ -54,9 +55,10 @@ export async function runIdempotent<T>(orm: Orm, call: IdempotentCall<T>): Promi
   const hash = requestHash(call.method, call.command);
   try {
     const attemptsMax = call.attemptsMax ?? 1;
-    // One more round than attempts: after a concurrent twin committed, the stored answer is
-    // certain to be there.
-    for (let round = 0, attempt = 1; round <= attemptsMax; round++) {
+    let conflicts = 0;
+    // Bounded: every round either returns, throws, or spends one attempt, one conflict retry, or
+    // (once) the round after a concurrent twin committed, when its stored answer is certain.
+    for (let round = 0, attempt = 1; round <= attemptsMax + transactionAttemptsMax; round++) {
       const em = orm.em.fork();
       const stored = await findStoredAnswer(em, call.requestId);
       if (stored) return replay(call, hash, stored);
@@ -77,11 +79,28 @@ export async function runIdempotent<T>(orm: Orm, call: IdempotentCall<T>): Promi
           attempt++;
           continue;
         }
+        // A deadlock or serialization failure rolled everything back: run it again.
+        if (isTransientConflict(error) && conflicts < transactionAttemptsMax) {
+          conflicts++;
+          continue;
+        }
         if (!(error instanceof AnsweredConcurrently)) throw error;
       }
     }
     throw new Error(`request ${call.requestId}: no answer after every attempt`);
   } catch (error) {
     translateDatabaseError(error);
+  }
+}
+
+/** Runs work in one transaction, again after a deadlock or serialization failure (bounded). */
+export async function runTransaction<T>(orm: Orm, work: (em: Em) => Promise<T>): Promise<T> {
+  for (let conflicts = 0; ; conflicts++) {
+    try {
+      return await orm.em.fork().transactional(work);
+    } catch (error) {
+      if (isTransientConflict(error) && conflicts < transactionAttemptsMax) continue;
+      translateDatabaseError(error);
+    }
   }
 }

@@ -1,16 +1,23 @@
-// Warehouses and physical stock: load, decide, write in one transaction.
-import type { AdjustStockCommand, AvailabilityQuery, CreateWarehouseCommand, SetStockCommand } from "../core/commands.js";
-import { ServiceError } from "../core/failure.js";
-import { summarizeAvailability } from "../core/stock.js";
+// Warehouses, physical stock and stock policies: load, decide, write in one transaction.
+import type {
+  AdjustStockCommand, AvailabilityQuery, CreateWarehouseCommand, ListAlertsQuery, SetStockCommand, SetStockPolicyCommand, StockKeyCommand,
+} from "../core/commands.js";
+import { orThrow, ServiceError } from "../core/failure.js";
+import { decodePageToken, encodePageToken } from "../core/page-token.js";
+import { heldBack, stockKey, summarizeAvailability } from "../core/stock.js";
 import { Warehouse } from "../db/entities.js";
 import { isUniqueViolation, translateDatabaseError } from "../db/errors.js";
 import type { Em, Orm } from "../db/orm.js";
-import { applyStockDelta, ensureStockLevel, existingWarehouseIds, readStockLevel, readStockLevels } from "../db/stock-repository.js";
-import type { Availability, Warehouse as WarehouseMessage } from "../gen/inventory/v1/stock.js";
-import { AdjustStockResponse, SetStockResponse } from "../gen/inventory/v1/inventory_service.js";
+import { listAlerts } from "../db/alert-repository.js";
+import {
+  applyStockDelta, ensureStockLevel, existingWarehouseIds, readHoldFigures, readStockLevel, readStockLevels, updatePolicy,
+} from "../db/stock-repository.js";
+import type { Alert, Availability, StockPolicy, Warehouse as WarehouseMessage } from "../gen/inventory/v1/stock.js";
+import { AdjustStockResponse, FillWaitingReservationsResponse, SetStockPolicyResponse, SetStockResponse } from "../gen/inventory/v1/inventory_service.js";
 import type { Clock } from "./clock.js";
 import { runIdempotent } from "./idempotent.js";
-import { availabilityView, stockLevelView, warehouseView } from "./views.js";
+import { changeOnHand, fillWaiting } from "./stock-flow.js";
+import { alertView, availabilityView, stockLevelView, stockPolicyView, warehouseView } from "./views.js";
 
 export class InventoryApp {
   constructor(private readonly orm: Orm, private readonly clock: Clock) {}
@@ -33,6 +40,7 @@ export class InventoryApp {
     return warehouseView(warehouse);
   }
 
+  /** A cycle count: the difference to the current count goes through the same path as AdjustStock. */
   setStock(cmd: SetStockCommand): Promise<SetStockResponse> {
     const time = this.clock.now();
     return runIdempotent(this.orm, {
@@ -40,15 +48,10 @@ export class InventoryApp {
       work: async (em, record) => {
         await requireWarehouse(em, cmd.warehouseId);
         await ensureStockLevel(em, cmd.sku, cmd.warehouseId, time);
-        // A cycle count replaces on_hand, so it needs the current value: lock the row to read it.
         const current = (await readStockLevel(em, cmd.sku, cmd.warehouseId, true))!;
-        if (cmd.onHand < current.reserved) throw onHandBelowReserved(cmd.sku, cmd.warehouseId, cmd.onHand, current.reserved);
-        const after = await applyStockDelta(
-          em,
-          { sku: cmd.sku, warehouseId: cmd.warehouseId, onHandDelta: cmd.onHand - current.onHand, reservedDelta: 0, guard: "on_hand_covers_reserved" },
-          { kind: "SET_STOCK", requestId: cmd.requestId, reservationId: null, payload: { counted: cmd.onHand, previous: current.onHand }, time },
-        );
-        if (!after) throw new Error("SetStock guard failed on a locked row");
+        const after = await changeOnHand(em, cmd, cmd.onHand - current.onHand, {
+          kind: "SET_STOCK", payload: { counted: cmd.onHand, previous: current.onHand },
+        }, { requestId: cmd.requestId, time });
         const response = { stockLevel: stockLevelView(after) };
         await record(response);
         return response;
@@ -62,26 +65,73 @@ export class InventoryApp {
       method: "AdjustStock", requestId: cmd.requestId, command: cmd, codec: AdjustStockResponse, time,
       work: async (em, record) => {
         await requireWarehouse(em, cmd.warehouseId);
-        await ensureStockLevel(em, cmd.sku, cmd.warehouseId, time);
-        const after = await applyStockDelta(
-          em,
-          { sku: cmd.sku, warehouseId: cmd.warehouseId, onHandDelta: cmd.delta, reservedDelta: 0, guard: "on_hand_covers_reserved" },
-          { kind: "ADJUST_STOCK", requestId: cmd.requestId, reservationId: null, payload: { reason: cmd.reason }, time },
-        );
-        if (!after) {
-          // The guard refused: read the row only to explain why (the transaction rolls back).
-          const current = (await readStockLevel(em, cmd.sku, cmd.warehouseId))!;
-          const result = current.onHand + cmd.delta;
-          if (result < 0) {
-            throw new ServiceError({
-              reason: "INSUFFICIENT_ON_HAND",
-              message: `SKU ${JSON.stringify(cmd.sku)} has ${current.onHand} units on hand in ${cmd.warehouseId}; cannot remove ${-cmd.delta}`,
-              metadata: { sku: cmd.sku, warehouse_id: cmd.warehouseId, on_hand: String(current.onHand), delta: String(cmd.delta) },
-            });
-          }
-          throw onHandBelowReserved(cmd.sku, cmd.warehouseId, result, current.reserved);
-        }
+        const after = await changeOnHand(em, cmd, cmd.delta, { kind: "ADJUST_STOCK", payload: { reason: cmd.reason } }, { requestId: cmd.requestId, time });
         const response = { stockLevel: stockLevelView(after) };
+        await record(response);
+        return response;
+      },
+    });
+  }
+
+  setStockPolicy(cmd: SetStockPolicyCommand): Promise<SetStockPolicyResponse> {
+    const time = this.clock.now();
+    return runIdempotent(this.orm, {
+      method: "SetStockPolicy", requestId: cmd.requestId, command: cmd, codec: SetStockPolicyResponse, time,
+      work: async (em, record) => {
+        await requireWarehouse(em, cmd.warehouseId);
+        await ensureStockLevel(em, cmd.sku, cmd.warehouseId, time);
+        const before = (await readStockLevel(em, cmd.sku, cmd.warehouseId, true))!;
+        const policy = {
+          minStock: cmd.minStock ?? before.minStock,
+          leadTimeMs: cmd.leadTimeMs ?? before.leadTimeMs,
+          autoActivate: cmd.autoActivate ?? before.autoActivate,
+          safetyBuffer: cmd.safetyBuffer ?? before.safetyBuffer,
+        };
+        await updatePolicy(em, cmd.sku, cmd.warehouseId, policy, time);
+        // The ledger audits every policy change; its zero deltas leave the replay unchanged.
+        await applyStockDelta(em, cmd, "constraints_only", [{
+          kind: "POLICY", reservationId: null, onHandDelta: 0, reservedDelta: 0,
+          payload: {
+            reason: cmd.reason,
+            before: { min_stock: before.minStock, lead_time_ms: before.leadTimeMs, auto_activate: before.autoActivate, safety_buffer: before.safetyBuffer },
+            after: { min_stock: policy.minStock, lead_time_ms: policy.leadTimeMs, auto_activate: policy.autoActivate, safety_buffer: policy.safetyBuffer },
+          },
+        }], { requestId: cmd.requestId, time });
+        const freed = heldBack(policy) < heldBack(before) || (policy.autoActivate && !before.autoActivate);
+        if (freed) await fillWaiting(em, cmd, { requestId: cmd.requestId, time });
+        const response = { stockPolicy: stockPolicyView((await readStockLevel(em, cmd.sku, cmd.warehouseId))!) };
+        await record(response);
+        return response;
+      },
+    });
+  }
+
+  async getStockPolicy(key: { sku: string; warehouseId: string }): Promise<StockPolicy> {
+    const em = this.orm.em.fork();
+    try {
+      await requireWarehouse(em, key.warehouseId);
+      const row = await readStockLevel(em, key.sku, key.warehouseId);
+      if (!row) {
+        throw new ServiceError({
+          reason: "STOCK_LEVEL_NOT_FOUND",
+          message: `SKU ${JSON.stringify(key.sku)} has never been stocked in ${key.warehouseId}`,
+          metadata: { sku: key.sku, warehouse_id: key.warehouseId },
+        });
+      }
+      return stockPolicyView(row);
+    } catch (error) {
+      translateDatabaseError(error);
+    }
+  }
+
+  fillWaitingReservations(cmd: StockKeyCommand): Promise<FillWaitingReservationsResponse> {
+    const time = this.clock.now();
+    return runIdempotent(this.orm, {
+      method: "FillWaitingReservations", requestId: cmd.requestId, command: cmd, codec: FillWaitingReservationsResponse, time,
+      work: async (em, record) => {
+        await requireWarehouse(em, cmd.warehouseId);
+        const filled = await fillWaiting(em, cmd, { requestId: cmd.requestId, time }, true);
+        const response = { filledQuantity: String(filled.units), reservationIds: filled.reservationIds };
         await record(response);
         return response;
       },
@@ -93,6 +143,8 @@ export class InventoryApp {
     try {
       if (query.warehouseId !== null) await requireWarehouse(em, query.warehouseId);
       const levels = await readStockLevels(em, query.skus);
+      const holds = await readHoldFigures(em, query.skus, this.clock.now());
+      const views = levels.map((l) => ({ ...l, expiredReserved: 0, waiting: 0, ...holds.get(stockKey(l)) }));
       return query.skus.map((sku) => {
         if (!levels.some((l) => l.sku === sku)) {
           throw new ServiceError({
@@ -101,8 +153,24 @@ export class InventoryApp {
             metadata: { sku },
           });
         }
-        return availabilityView(summarizeAvailability(sku, query.warehouseId, levels));
+        return availabilityView(summarizeAvailability(sku, query.warehouseId, views));
       });
+    } catch (error) {
+      translateDatabaseError(error);
+    }
+  }
+
+  async listAlerts(query: ListAlertsQuery): Promise<{ alerts: Alert[]; nextPageToken: string }> {
+    const filter = { sku: query.sku, warehouseId: query.warehouseId };
+    const before = orThrow(decodePageToken(query.pageToken, filter));
+    try {
+      const rows = await listAlerts(this.orm.em.fork(), filter, before, query.pageSize + 1);
+      const page = rows.slice(0, query.pageSize);
+      const last = page[page.length - 1];
+      return {
+        alerts: page.map(alertView),
+        nextPageToken: rows.length > query.pageSize && last ? encodePageToken(last.seq, filter) : "",
+      };
     } catch (error) {
       translateDatabaseError(error);
     }
@@ -111,21 +179,11 @@ export class InventoryApp {
 
 export async function requireWarehouse(em: Em, warehouseId: string): Promise<void> {
   const found = await existingWarehouseIds(em, [warehouseId]);
-  if (!found.has(warehouseId)) throw warehouseNotFound(warehouseId);
-}
-
-export function warehouseNotFound(warehouseId: string): ServiceError {
-  return new ServiceError({
-    reason: "WAREHOUSE_NOT_FOUND",
-    message: `warehouse ${JSON.stringify(warehouseId)} does not exist`,
-    metadata: { warehouse_id: warehouseId },
-  });
-}
-
-function onHandBelowReserved(sku: string, warehouseId: string, onHand: number, reserved: number): ServiceError {
-  return new ServiceError({
-    reason: "ON_HAND_BELOW_RESERVED",
-    message: `SKU ${JSON.stringify(sku)} in ${warehouseId} would have ${onHand} units on hand but ${reserved} are reserved; release reservations first`,
-    metadata: { sku, warehouse_id: warehouseId, on_hand: String(onHand), reserved: String(reserved) },
-  });
+  if (!found.has(warehouseId)) {
+    throw new ServiceError({
+      reason: "WAREHOUSE_NOT_FOUND",
+      message: `warehouse ${JSON.stringify(warehouseId)} does not exist`,
+      metadata: { warehouse_id: warehouseId },
+    });
+  }
 }

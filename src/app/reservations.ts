@@ -1,21 +1,23 @@
-// Reserve and release: load (sorted keys), decide (pure), write, in one transaction.
+// Reserve, release, extend and confirm: load (sorted keys), decide (pure), write, in one
+// transaction.
 import { randomUUID } from "node:crypto";
-import { allocate, type PlannedLine } from "../core/allocate.js";
-import type { ListReservationsQuery, ReleaseCommand, ReserveCommand } from "../core/commands.js";
+import { allocate } from "../core/allocate.js";
+import type { ConfirmCommand, ExtendCommand, ListReservationsQuery, ReleaseCommand, ReserveCommand } from "../core/commands.js";
 import { orThrow, ServiceError } from "../core/failure.js";
 import { decodePageToken, encodePageToken } from "../core/page-token.js";
-import { decideRelease } from "../core/release.js";
-import { compareStockKeys } from "../core/stock.js";
+import { expectedTime, isExpired, liveState, type LineRecord, type ReservationRecord } from "../core/reservation.js";
+import { compareStockKeys, stockKey } from "../core/stock.js";
 import { translateDatabaseError } from "../db/errors.js";
-import type { Orm } from "../db/orm.js";
-import { findLines, findReservation, insertReservation, listReservations, markReleased } from "../db/reservation-repository.js";
+import type { Em, Orm } from "../db/orm.js";
+import { findExpiredHolds, findLines, findReservation, insertReservation, listReservations, lockReservations, setExpireTime } from "../db/reservation-repository.js";
 import { applyStockDelta, existingWarehouseIds, readStockLevels } from "../db/stock-repository.js";
 import type { Reservation } from "../gen/inventory/v1/reservation.js";
-import { ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { reserveAttemptsMax } from "../limits.js";
+import { ConfirmReservationResponse, ExtendReservationResponse, ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
+import { expirySweepBatchMax, reserveAttemptsMax } from "../limits.js";
 import type { Clock } from "./clock.js";
-import { RetryTransaction, runIdempotent } from "./idempotent.js";
-import { reservationView, type LineRecord, type ReservationRecord } from "./views.js";
+import { RetryTransaction, runIdempotent, runTransaction } from "./idempotent.js";
+import { releaseReservation } from "./stock-flow.js";
+import { reservationView } from "./views.js";
 
 export interface ReservationPage { reservations: Reservation[]; nextPageToken: string }
 
@@ -34,29 +36,40 @@ export class ReservationApp {
       attemptsMax: reserveAttemptsMax,
       work: async (em, record, attempt) => {
         const skus = [...new Set(cmd.lines.map((l) => l.sku))].sort();
+        // Expired holds on these SKUs give their units back first, so a new order can use them.
+        for (const expired of await findExpiredHolds(em, time, expirySweepBatchMax, skus)) {
+          await releaseReservation(em, expired, "EXPIRED", { requestId: `expiry:${expired}`, time }, true);
+        }
         const namedWarehouses = [...new Set(cmd.lines.flatMap((l) => (l.warehouseId === null ? [] : [l.warehouseId])))];
         // Optimistic snapshot first; the last attempt locks the rows (sorted) so it cannot miss.
-        const stock = await readStockLevels(em, skus, attempt.last);
+        // An order that may wait locks at once: a receipt committing between an unlocked read and
+        // our commit would not see our waiting line and would leave its units stranded.
+        const stock = await readStockLevels(em, skus, attempt.last || cmd.waitForStock);
         const knownWarehouseIds = await existingWarehouseIds(em, namedWarehouses);
         const plan = orThrow(allocate({ command: cmd, stock, knownWarehouseIds }));
+        const leadTimes = new Map(stock.map((s) => [stockKey(s), s.leadTimeMs]));
 
+        const lines: LineRecord[] = plan.map((p) => ({
+          lineIndex: p.index, sku: p.sku, warehouseId: p.warehouseId, requested: p.requested, reserved: p.reserved, waiting: p.waiting,
+          expectedTime: p.waiting > 0 ? expectedTime(time, leadTimes.get(stockKey(p)) ?? 0) : null,
+        }));
         const reservation: ReservationRecord = {
-          reservationId, orderId: cmd.orderId, customerId: cmd.customerId, channel: cmd.channel,
-          priority: cmd.priority, state: "ACTIVE", releaseReason: null, createTime: time, updateTime: time,
+          reservationId, orderId: cmd.orderId, customerId: cmd.customerId, channel: cmd.channel, priority: cmd.priority,
+          state: liveState(lines), releaseReason: null, waitForStock: cmd.waitForStock,
+          expireTime: cmd.ttlMs === null ? null : new Date(time.getTime() + cmd.ttlMs), createTime: time, updateTime: time,
         };
-        const lines: LineRecord[] = plan.map((p) => ({ lineIndex: p.index, sku: p.sku, warehouseId: p.warehouseId, requested: p.requested, reserved: p.reserved }));
         const response = { reservation: reservationView(reservation, lines) };
         // Everything that touches no hot row goes first, so the stock row locks taken below are
         // held only until commit.
         await record(response);
         await insertReservation(em, { ...reservation, requestId: cmd.requestId }, lines);
+        const guard = cmd.priority === "VIP" ? "vip_available_covers" : "standard_available_covers";
         for (const line of [...plan].sort(compareStockKeys)) {
           if (line.reserved === 0) continue;
-          const after = await applyStockDelta(
-            em,
-            { sku: line.sku, warehouseId: line.warehouseId, onHandDelta: 0, reservedDelta: line.reserved, guard: "available_covers_reserve" },
-            { kind: "RESERVE", requestId: cmd.requestId, reservationId, payload: payloadOf(cmd, line), time },
-          );
+          const after = await applyStockDelta(em, line, guard, [{
+            kind: "RESERVE", reservationId, onHandDelta: 0, reservedDelta: line.reserved,
+            payload: { order_id: cmd.orderId, priority: cmd.priority, requested: line.requested, line_index: line.index },
+          }], { requestId: cmd.requestId, time });
           if (!after) {
             if (attempt.last) throw new Error(`reserve guard failed on locked row ${line.sku}/${line.warehouseId}`);
             throw new RetryTransaction();
@@ -103,31 +116,90 @@ export class ReservationApp {
     return runIdempotent(this.orm, {
       method: "ReleaseReservation", requestId: cmd.requestId, command: cmd, codec: ReleaseReservationResponse, time,
       work: async (em, record) => {
-        // The reservation's row lock makes concurrent releases of it take effect one at a time.
-        const reservation = await findReservation(em, cmd.reservationId, true);
-        if (!reservation) throw reservationNotFound(cmd.reservationId);
-        const lines = (await findLines(em, [cmd.reservationId])).get(cmd.reservationId) ?? [];
-        const deltas = orThrow(decideRelease(reservation, cmd.reason, lines));
-        const released: ReservationRecord = { ...reservation, state: "RELEASED", releaseReason: cmd.reason, updateTime: time };
-        const response = { reservation: reservationView(released, lines) };
+        const released = (await releaseReservation(em, cmd.reservationId, cmd.reason, { requestId: cmd.requestId, time }))!;
+        const response = { reservation: reservationView(released.reservation, released.lines) };
         await record(response);
-        await markReleased(em, cmd.reservationId, cmd.reason, time);
-        for (const delta of [...deltas].sort(compareStockKeys)) {
-          const after = await applyStockDelta(
-            em,
-            { ...delta, guard: "constraints_only" },
-            { kind: cmd.reason === "SHIPPED" ? "RELEASE_SHIPPED" : "RELEASE_CANCELLED", requestId: cmd.requestId, reservationId: cmd.reservationId, payload: { order_id: reservation.orderId }, time },
-          );
-          if (!after) throw new Error(`stock level ${delta.sku}/${delta.warehouseId} of an active reservation is missing`);
-        }
         return response;
       },
     });
   }
+
+  extend(cmd: ExtendCommand): Promise<ExtendReservationResponse> {
+    const time = this.clock.now();
+    return runIdempotent(this.orm, {
+      method: "ExtendReservation", requestId: cmd.requestId, command: cmd, codec: ExtendReservationResponse, time,
+      work: async (em, record) => {
+        const reservation = await lockLiveHold(em, cmd.reservationId, time);
+        if (reservation.expireTime === null) {
+          throw new ServiceError({
+            reason: "NO_TTL",
+            message: `reservation ${cmd.reservationId} has no ttl (it never expires, or was confirmed)`,
+            metadata: { reservation_id: cmd.reservationId },
+          });
+        }
+        const expireTime = new Date(time.getTime() + cmd.ttlMs);
+        await setExpireTime(em, cmd.reservationId, expireTime, time);
+        const response = { reservation: await this.view(em, { ...reservation, expireTime, updateTime: time }) };
+        await record(response);
+        return response;
+      },
+    });
+  }
+
+  confirm(cmd: ConfirmCommand): Promise<ConfirmReservationResponse> {
+    const time = this.clock.now();
+    return runIdempotent(this.orm, {
+      method: "ConfirmReservation", requestId: cmd.requestId, command: cmd, codec: ConfirmReservationResponse, time,
+      work: async (em, record) => {
+        const reservation = await lockLiveHold(em, cmd.reservationId, time);
+        await setExpireTime(em, cmd.reservationId, null, time);
+        const response = { reservation: await this.view(em, { ...reservation, expireTime: null, updateTime: time }) };
+        await record(response);
+        return response;
+      },
+    });
+  }
+
+  /**
+   * Releases holds past their expiry, oldest first, one transaction each, at most `limit` of
+   * them; holds another transaction is working on are passed over. Returns how many it released.
+   */
+  async sweepExpired(limit = expirySweepBatchMax): Promise<number> {
+    const time = this.clock.now();
+    const candidates = await findExpiredHolds(this.orm.em.fork(), time, limit);
+    let released = 0;
+    for (const id of candidates) {
+      const done = await runTransaction(this.orm, (em) => releaseReservation(em, id, "EXPIRED", { requestId: `expiry:${id}`, time }, true));
+      if (done) released++;
+    }
+    return released;
+  }
+
+  private async view(em: Em, reservation: ReservationRecord): Promise<Reservation> {
+    const lines = (await findLines(em, [reservation.reservationId])).get(reservation.reservationId) ?? [];
+    return reservationView(reservation, lines);
+  }
 }
 
-function payloadOf(cmd: ReserveCommand, line: PlannedLine): Record<string, unknown> {
-  return { order_id: cmd.orderId, priority: cmd.priority, requested: line.requested };
+/** Locks a reservation that must be live and not past its expiry. */
+async function lockLiveHold(em: Em, reservationId: string, now: Date): Promise<ReservationRecord> {
+  const reservation = (await lockReservations(em, [reservationId])).get(reservationId);
+  if (!reservation) throw reservationNotFound(reservationId);
+  if (reservation.state === "RELEASED") {
+    throw new ServiceError({
+      reason: "ALREADY_RELEASED",
+      message: `reservation ${reservationId} was already released (${reservation.releaseReason})`,
+      metadata: { reservation_id: reservationId, release_reason: reservation.releaseReason ?? "" },
+    });
+  }
+  if (isExpired(reservation, now)) {
+    throw new ServiceError({
+      reason: "HOLD_EXPIRED",
+      message: `the hold ${reservationId} expired at ${reservation.expireTime!.toISOString()}; reserve again`,
+      metadata: { reservation_id: reservationId, expire_time: reservation.expireTime!.toISOString() },
+    });
+  }
+  return reservation;
 }
 
 function reservationNotFound(reservationId: string): ServiceError {

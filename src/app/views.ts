@@ -1,23 +1,12 @@
-// Builds API messages from database rows: the one place that knows both shapes.
+// Builds API messages from records: the one place that knows both shapes.
 import { Priority, ReleaseReason, ReservationState, type Reservation, type ReservationLine } from "../gen/inventory/v1/reservation.js";
-import type { Availability, StockLevel, Warehouse } from "../gen/inventory/v1/stock.js";
+import { AlertKind, type Alert, type Availability, type StockLevel, type StockPolicy, type Warehouse } from "../gen/inventory/v1/stock.js";
+import type { Duration } from "../gen/google/protobuf/duration.js";
 import type { PriorityName, ReleaseReasonName, StateName } from "../core/commands.js";
+import { summarize, type LineRecord, type ReservationRecord } from "../core/reservation.js";
 import { availableUnits, type AvailabilityFigures } from "../core/stock.js";
-import type { StockRowAfter } from "../db/stock-repository.js";
-
-export interface ReservationRecord {
-  reservationId: string;
-  orderId: string;
-  customerId: string;
-  channel: string;
-  priority: PriorityName;
-  state: StateName;
-  releaseReason: ReleaseReasonName | null;
-  createTime: Date;
-  updateTime: Date;
-}
-
-export interface LineRecord { lineIndex: number; sku: string; warehouseId: string; requested: number; reserved: number }
+import type { StockRow } from "../db/stock-repository.js";
+import type { AlertRow } from "../db/alert-repository.js";
 
 const priorityEnum: Record<PriorityName, Priority> = { STANDARD: Priority.PRIORITY_STANDARD, VIP: Priority.PRIORITY_VIP };
 const stateEnum: Record<StateName, ReservationState> = {
@@ -28,9 +17,11 @@ const stateEnum: Record<StateName, ReservationState> = {
 const releaseReasonEnum: Record<ReleaseReasonName, ReleaseReason> = {
   SHIPPED: ReleaseReason.RELEASE_REASON_SHIPPED,
   CANCELLED: ReleaseReason.RELEASE_REASON_CANCELLED,
+  EXPIRED: ReleaseReason.RELEASE_REASON_EXPIRED,
 };
 
 export function reservationView(r: ReservationRecord, lines: LineRecord[]): Reservation {
+  const sorted = [...lines].sort((a, b) => a.lineIndex - b.lineIndex);
   return {
     reservationId: r.reservationId,
     orderId: r.orderId,
@@ -39,17 +30,27 @@ export function reservationView(r: ReservationRecord, lines: LineRecord[]): Rese
     priority: priorityEnum[r.priority],
     state: stateEnum[r.state],
     releaseReason: r.releaseReason ? releaseReasonEnum[r.releaseReason] : ReleaseReason.RELEASE_REASON_UNSPECIFIED,
-    lines: [...lines].sort((a, b) => a.lineIndex - b.lineIndex).map(lineView),
+    lines: sorted.map(lineView),
     createTime: r.createTime,
     updateTime: r.updateTime,
+    expireTime: r.expireTime ?? undefined,
+    waitForStock: r.waitForStock,
+    summary: summarize(r, sorted),
   };
 }
 
 function lineView(l: LineRecord): ReservationLine {
-  return { sku: l.sku, warehouseId: l.warehouseId, requestedQuantity: String(l.requested), reservedQuantity: String(l.reserved) };
+  return {
+    sku: l.sku,
+    warehouseId: l.warehouseId,
+    requestedQuantity: String(l.requested),
+    reservedQuantity: String(l.reserved),
+    waitingQuantity: String(l.waiting),
+    expectedAvailabilityTime: l.waiting > 0 ? (l.expectedTime ?? undefined) : undefined,
+  };
 }
 
-export function stockLevelView(s: StockRowAfter): StockLevel {
+export function stockLevelView(s: StockRow): StockLevel {
   return {
     sku: s.sku,
     warehouseId: s.warehouseId,
@@ -62,6 +63,22 @@ export function stockLevelView(s: StockRowAfter): StockLevel {
   };
 }
 
+export function durationOf(ms: number): Duration {
+  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+}
+
+export function stockPolicyView(s: StockRow): StockPolicy {
+  return {
+    sku: s.sku,
+    warehouseId: s.warehouseId,
+    minStock: String(s.minStock),
+    leadTime: durationOf(s.leadTimeMs),
+    autoActivate: s.autoActivate,
+    safetyBuffer: String(s.safetyBuffer),
+    updateTime: s.policyUpdateTime ?? s.updateTime,
+  };
+}
+
 export function availabilityView(a: AvailabilityFigures): Availability {
   return {
     sku: a.sku,
@@ -70,9 +87,25 @@ export function availabilityView(a: AvailabilityFigures): Availability {
     reserved: String(a.reserved),
     safetyBuffer: String(a.safetyBuffer),
     available: String(a.available),
+    vipAvailable: String(a.vipAvailable),
+    minStock: String(a.minStock),
+    waiting: String(a.waiting),
   };
 }
 
 export function warehouseView(w: { warehouseId: string; displayName: string; region: string; createTime: Date }): Warehouse {
   return { warehouseId: w.warehouseId, displayName: w.displayName, region: w.region, createTime: w.createTime };
+}
+
+export function alertView(a: AlertRow): Alert {
+  return {
+    alertId: a.alertId,
+    kind: AlertKind.ALERT_KIND_RESERVATIONS_AT_RISK,
+    sku: a.sku,
+    warehouseId: a.warehouseId,
+    unitsShort: String(a.unitsShort),
+    affectedReservations: a.affected.map((x) => ({ reservationId: x.reservationId, orderId: x.orderId, demotedQuantity: String(x.units) })),
+    message: a.message,
+    createTime: a.createTime,
+  };
 }

@@ -3,7 +3,8 @@
 // database, so a stale snapshot can only make the transaction retry, never oversell.
 import type { ReserveCommand } from "./commands.js";
 import { fail, ok, type Result } from "./failure.js";
-import { availableUnits, type StockCounters } from "./stock.js";
+import { availableFor, type StockCounters } from "./stock.js";
+import type { PriorityName } from "./commands.js";
 
 export interface PlannedLine {
   /** Position of the line in the request. */
@@ -12,6 +13,8 @@ export interface PlannedLine {
   warehouseId: string;
   requested: number;
   reserved: number;
+  /** Units left waiting for stock (wait_for_stock orders only). */
+  waiting: number;
 }
 
 export interface AllocationInput {
@@ -41,29 +44,32 @@ export function allocate({ command, stock, knownWarehouseIds }: AllocationInput)
       });
     }
     const { warehouseId, available } = line.warehouseId !== null
-      ? { warehouseId: line.warehouseId, available: availableIn(levels, line.warehouseId) }
-      : bestWarehouse(levels);
+      ? { warehouseId: line.warehouseId, available: availableIn(levels, line.warehouseId, command.priority) }
+      : bestWarehouse(levels, command.priority);
     const reserved = Math.min(line.quantity, available);
-    if (reserved < line.quantity && !command.allowPartial) return fail(insufficient(line.sku, warehouseId, line.quantity, available));
-    plan.push({ index, sku: line.sku, warehouseId, requested: line.quantity, reserved });
+    const short = reserved < line.quantity;
+    if (short && !command.allowPartial && !command.waitForStock) return fail(insufficient(line.sku, warehouseId, line.quantity, available));
+    const waiting = command.waitForStock ? line.quantity - reserved : 0;
+    plan.push({ index, sku: line.sku, warehouseId, requested: line.quantity, reserved, waiting });
   }
-  if (plan.every((p) => p.reserved === 0)) {
+  // A waiting order may hold nothing yet (PENDING); any other order must get at least one unit.
+  if (!command.waitForStock && plan.every((p) => p.reserved === 0)) {
     const first = plan[0]!;
     return fail(insufficient(first.sku, first.warehouseId, first.requested, 0));
   }
   return ok(plan);
 }
 
-function availableIn(levels: StockCounters[], warehouseId: string): number {
+function availableIn(levels: StockCounters[], warehouseId: string, priority: PriorityName): number {
   const level = levels.find((s) => s.warehouseId === warehouseId);
-  return level ? availableUnits(level) : 0;
+  return level ? availableFor(level, priority) : 0;
 }
 
 /** The warehouse with the most available units; ties go to the smallest id, for determinism. */
-function bestWarehouse(levels: StockCounters[]): { warehouseId: string; available: number } {
+function bestWarehouse(levels: StockCounters[], priority: PriorityName): { warehouseId: string; available: number } {
   let best = { warehouseId: "", available: -1 };
   for (const level of levels) {
-    const available = availableUnits(level);
+    const available = availableFor(level, priority);
     if (available > best.available || (available === best.available && level.warehouseId < best.warehouseId)) {
       best = { warehouseId: level.warehouseId, available };
     }

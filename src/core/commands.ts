@@ -1,17 +1,22 @@
 // Parses wire requests into validated commands: plain data the decision functions can trust.
 import { AdjustmentReason } from "../gen/inventory/v1/stock.js";
 import { Priority, ReleaseReason, ReservationState } from "../gen/inventory/v1/reservation.js";
-import type { CreateWarehouseRequest, SetStockRequest, AdjustStockRequest, GetAvailabilityRequest, BatchGetAvailabilityRequest } from "../gen/inventory/v1/inventory_service.js";
-import type { ReserveRequest, ReleaseReservationRequest, ListReservationsRequest, GetReservationRequest } from "../gen/inventory/v1/reservation_service.js";
+import type {
+  CreateWarehouseRequest, SetStockRequest, AdjustStockRequest, GetAvailabilityRequest, BatchGetAvailabilityRequest,
+  SetStockPolicyRequest, GetStockPolicyRequest, ListAlertsRequest,
+} from "../gen/inventory/v1/inventory_service.js";
+import type {
+  ReserveRequest, ReleaseReservationRequest, ListReservationsRequest, GetReservationRequest, ExtendReservationRequest, ConfirmReservationRequest,
+} from "../gen/inventory/v1/reservation_service.js";
 import { fail, invalid, ok, type Result } from "./failure.js";
 import * as f from "./fields.js";
 import {
   batchAvailabilitySkusMax, channelLengthMax, displayNameLengthMax, orderIdLengthMax, pageSizeDefault,
-  pageSizeMax, regionLengthMax, reserveLinesMax,
+  pageSizeMax, regionLengthMax, reserveLinesMax, ttlMsMin, ttlMsMax, leadTimeMsMax, policyReasonLengthMax,
 } from "../limits.js";
 
 export type PriorityName = "STANDARD" | "VIP";
-export type ReleaseReasonName = "SHIPPED" | "CANCELLED";
+export type ReleaseReasonName = "SHIPPED" | "CANCELLED" | "EXPIRED";
 export type StateName = "PENDING" | "ACTIVE" | "RELEASED";
 export type AdjustmentReasonName = "RECEIPT" | "EXTERNAL_SALE" | "DAMAGE" | "CORRECTION" | "RETURN";
 
@@ -27,8 +32,25 @@ export interface ReserveCommand {
   channel: string;
   priority: PriorityName;
   allowPartial: boolean;
+  waitForStock: boolean;
+  /** Hold duration; null for a hold that never expires. */
+  ttlMs: number | null;
   lines: ReserveLineCommand[];
 }
+export interface ExtendCommand { requestId: string; reservationId: string; ttlMs: number }
+export interface ConfirmCommand { requestId: string; reservationId: string }
+export interface SetStockPolicyCommand {
+  requestId: string;
+  sku: string;
+  warehouseId: string;
+  minStock: number | null;
+  leadTimeMs: number | null;
+  autoActivate: boolean | null;
+  safetyBuffer: number | null;
+  reason: string;
+}
+export interface StockKeyCommand { requestId: string; sku: string; warehouseId: string }
+export interface ListAlertsQuery { sku: string | null; warehouseId: string | null; pageSize: number; pageToken: string }
 export interface ReleaseCommand { requestId: string; reservationId: string; reason: ReleaseReasonName }
 export interface ListReservationsQuery { orderId: string | null; sku: string | null; state: StateName | null; pageSize: number; pageToken: string }
 
@@ -141,9 +163,10 @@ export function parseReserve(r: ReserveRequest): Result<ReserveCommand> {
       if (sku !== undefined && quantity !== undefined && warehouseId !== undefined) lines.push({ sku, quantity, warehouseId });
     });
   }
+  const ttlMs = r.ttl === undefined ? null : c.take(f.duration("ttl", r.ttl, ttlMsMin, ttlMsMax));
   return finish(c, () => ({
     requestId: requestId!, orderId: orderId!, customerId: customerId!, channel: channel!,
-    priority: priority!, allowPartial: r.allowPartial, lines,
+    priority: priority!, allowPartial: r.allowPartial, waitForStock: r.waitForStock === true, ttlMs: ttlMs ?? null, lines,
   }));
 }
 
@@ -167,6 +190,66 @@ export function parseRelease(r: ReleaseReservationRequest): Result<ReleaseComman
   return finish(c, () => ({ requestId: requestId!, reservationId: reservationId!, reason: reason! }));
 }
 
+export function parseExtend(r: ExtendReservationRequest): Result<ExtendCommand> {
+  const c = new f.ViolationCollector();
+  const requestId = c.take(f.requestId("request_id", r.requestId));
+  const reservationId = c.take(reservationIdField("reservation_id", r.reservationId));
+  const ttlMs = r.ttl === undefined
+    ? (c.add("ttl", "FIELD_REQUIRED", "is required"), undefined)
+    : c.take(f.duration("ttl", r.ttl, ttlMsMin, ttlMsMax));
+  return finish(c, () => ({ requestId: requestId!, reservationId: reservationId!, ttlMs: ttlMs! }));
+}
+
+export function parseConfirm(r: ConfirmReservationRequest): Result<ConfirmCommand> {
+  const c = new f.ViolationCollector();
+  const requestId = c.take(f.requestId("request_id", r.requestId));
+  const reservationId = c.take(reservationIdField("reservation_id", r.reservationId));
+  return finish(c, () => ({ requestId: requestId!, reservationId: reservationId! }));
+}
+
+export function parseSetStockPolicy(r: SetStockPolicyRequest): Result<SetStockPolicyCommand> {
+  const c = new f.ViolationCollector();
+  const requestId = c.take(f.requestId("request_id", r.requestId));
+  const sku = c.take(f.sku("sku", r.sku));
+  const warehouseId = c.take(f.warehouseId("warehouse_id", r.warehouseId));
+  const minStock = r.minStock === undefined ? null : c.take(f.units("min_stock", r.minStock, 0));
+  const safetyBuffer = r.safetyBuffer === undefined ? null : c.take(f.units("safety_buffer", r.safetyBuffer, 0));
+  const leadTimeMs = r.leadTime === undefined ? null : c.take(f.duration("lead_time", r.leadTime, 0, leadTimeMsMax));
+  const reason = c.take(f.text("reason", r.reason, policyReasonLengthMax, false));
+  return finish(c, () => ({
+    requestId: requestId!, sku: sku!, warehouseId: warehouseId!, minStock: minStock ?? null, leadTimeMs: leadTimeMs ?? null,
+    autoActivate: r.autoActivate ?? null, safetyBuffer: safetyBuffer ?? null, reason: reason!,
+  }));
+}
+
+export function parseStockKey(r: { requestId: string; sku: string; warehouseId: string }): Result<StockKeyCommand> {
+  const c = new f.ViolationCollector();
+  const requestId = c.take(f.requestId("request_id", r.requestId));
+  const sku = c.take(f.sku("sku", r.sku));
+  const warehouseId = c.take(f.warehouseId("warehouse_id", r.warehouseId));
+  return finish(c, () => ({ requestId: requestId!, sku: sku!, warehouseId: warehouseId! }));
+}
+
+export function parseGetStockPolicy(r: GetStockPolicyRequest): Result<{ sku: string; warehouseId: string }> {
+  const c = new f.ViolationCollector();
+  const sku = c.take(f.sku("sku", r.sku));
+  const warehouseId = c.take(f.warehouseId("warehouse_id", r.warehouseId));
+  return finish(c, () => ({ sku: sku!, warehouseId: warehouseId! }));
+}
+
+export function parseListAlerts(r: ListAlertsRequest): Result<ListAlertsQuery> {
+  const c = new f.ViolationCollector();
+  const sku = r.sku === "" ? "" : c.take(f.sku("sku", r.sku));
+  const warehouseId = c.take(f.optionalWarehouseId("warehouse_id", r.warehouseId));
+  const pageSize = c.take(pageSizeField(r.pageSize));
+  return finish(c, () => ({ sku: sku || null, warehouseId: warehouseId ?? null, pageSize: pageSize!, pageToken: r.pageToken }));
+}
+
+function pageSizeField(raw: number): f.Parsed<number> {
+  if (raw < 0) return { violation: { field: "page_size", reason: "FIELD_OUT_OF_RANGE", description: "must not be negative" } };
+  return { value: raw === 0 ? pageSizeDefault : Math.min(raw, pageSizeMax) };
+}
+
 const stateFilters: Partial<Record<number, StateName | null>> = {
   [ReservationState.RESERVATION_STATE_UNSPECIFIED]: null,
   [ReservationState.RESERVATION_STATE_PENDING]: "PENDING",
@@ -180,10 +263,9 @@ export function parseListReservations(r: ListReservationsRequest): Result<ListRe
   const sku = r.sku === "" ? "" : c.take(f.sku("sku", r.sku));
   const state = stateFilters[r.state];
   if (state === undefined) c.add("state", "FIELD_MALFORMED", "must be a ReservationState value");
-  if (r.pageSize < 0) c.add("page_size", "FIELD_OUT_OF_RANGE", "must not be negative");
-  const pageSize = r.pageSize === 0 ? pageSizeDefault : Math.min(r.pageSize, pageSizeMax);
+  const pageSize = c.take(pageSizeField(r.pageSize));
   return finish(c, () => ({
-    orderId: orderId || null, sku: sku || null, state: state ?? null, pageSize, pageToken: r.pageToken,
+    orderId: orderId || null, sku: sku || null, state: state ?? null, pageSize: pageSize!, pageToken: r.pageToken,
   }));
 }
 

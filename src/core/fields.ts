@@ -72,6 +72,18 @@ export function signedDelta(field: string, raw: string): Parsed<number> {
   return { value: Number(big) };
 }
 
+/** A google.protobuf.Duration (seconds as an int64 string, nanos) within [minMs, maxMs]. */
+export function duration(field: string, raw: { seconds: string; nanos: number }, minMs: number, maxMs: number): Parsed<number> {
+  if (!int64Pattern.test(raw.seconds) || !Number.isInteger(raw.nanos) || Math.abs(raw.nanos) > 999_999_999) {
+    return violation(field, "FIELD_MALFORMED", "must be a valid duration");
+  }
+  const seconds = BigInt(raw.seconds);
+  if (seconds < 0n || raw.nanos < 0) return violation(field, "FIELD_OUT_OF_RANGE", "must not be negative");
+  const ms = seconds > BigInt(maxMs) ? maxMs + 1 : Number(seconds) * 1000 + Math.floor(raw.nanos / 1_000_000);
+  if (ms < minMs || ms > maxMs) return violation(field, "FIELD_OUT_OF_RANGE", `must be between ${minMs / 1000} s and ${maxMs / 1000} s`);
+  return { value: ms };
+}
+
 /**
  * Collects violations while parsing a request: `take` returns the parsed value, or undefined
  * after recording the violation, so a command parser reads top to bottom.

@@ -19,6 +19,13 @@ export function decideRelease(
       metadata: { reservation_id: reservation.reservationId, release_reason: reservation.releaseReason ?? "" },
     });
   }
+  if (reason === "SHIPPED" && !lines.some((l) => l.reserved > 0)) {
+    return fail({
+      reason: "NOTHING_HELD",
+      message: `reservation ${reservation.reservationId} holds no units yet: cancel it instead of shipping`,
+      metadata: { reservation_id: reservation.reservationId, state: reservation.state },
+    });
+  }
   // Shipped units leave the building: they go from on_hand and reserved together. Cancelled
   // units stay on the shelf and become available again.
   return ok(

@@ -22,6 +22,10 @@ export const StockLevel = defineEntity({
     onHand: p.bigint("number"),
     reserved: p.bigint("number"),
     safetyBuffer: p.bigint("number"),
+    minStock: p.bigint("number"),
+    leadTimeMs: p.bigint("number"),
+    autoActivate: p.boolean(),
+    policyUpdateTime: p.datetime().columnType("timestamptz").nullable(),
     version: p.bigint("number"),
     updateTime: p.datetime().columnType("timestamptz"),
   },
@@ -40,6 +44,8 @@ export const Reservation = defineEntity({
     priority: p.text(),
     state: p.text(),
     releaseReason: p.text().nullable(),
+    waitForStock: p.boolean(),
+    expireTime: p.datetime().columnType("timestamptz").nullable(),
     createTime: p.datetime().columnType("timestamptz"),
     updateTime: p.datetime().columnType("timestamptz"),
   },
@@ -55,6 +61,11 @@ export const ReservationLine = defineEntity({
     warehouseId: p.text(),
     requested: p.bigint("number"),
     reserved: p.bigint("number"),
+    waiting: p.bigint("number"),
+    expectedTime: p.datetime().columnType("timestamptz").nullable(),
+    live: p.boolean(),
+    queueRank: p.smallint(),
+    queueSeq: p.bigint("string"),
   },
 });
 
@@ -77,4 +88,21 @@ export const LedgerEntry = defineEntity({
   },
 });
 
-export const entities = [Warehouse, StockLevel, Reservation, ReservationLine, LedgerEntry];
+export const Alert = defineEntity({
+  name: "Alert",
+  tableName: "alert",
+  properties: {
+    alertId: p.uuid().primary(),
+    seq: p.bigint("string"),
+    kind: p.text(),
+    sku: p.text(),
+    warehouseId: p.text(),
+    unitsShort: p.bigint("number"),
+    affected: p.json<{ reservationId: string; orderId: string; units: number }[]>(),
+    message: p.text(),
+    requestId: p.text(),
+    createTime: p.datetime().columnType("timestamptz"),
+  },
+});
+
+export const entities = [Warehouse, StockLevel, Reservation, ReservationLine, LedgerEntry, Alert];

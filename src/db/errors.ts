@@ -14,6 +14,12 @@ function codeOf(error: unknown): string | undefined {
   return codeOf(e.cause);
 }
 
+/** A deadlock or serialization failure: the transaction rolled back and may simply run again. */
+export function isTransientConflict(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === "40P01" || code === "40001";
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   return codeOf(error) === "23505";
 }

@@ -1,35 +1,54 @@
-// The SQL the ORM cannot express: guarded counter updates, each writing its ledger entry in the
-// same statement so the row lock is held for one round trip (design.md, Concurrency).
+// The SQL the ORM cannot express: guarded counter updates, each writing its ledger entries in
+// the same statement so the row lock is held for one round trip (design.md, Concurrency).
 // Lists travel as one JSON parameter: knex expands a JS array parameter into a value list.
 import type { Em } from "./orm.js";
 import type { StockCounters } from "../core/stock.js";
 
-export type LedgerKind = "SET_STOCK" | "ADJUST_STOCK" | "RESERVE" | "RELEASE_SHIPPED" | "RELEASE_CANCELLED";
+export type LedgerKind =
+  | "SET_STOCK" | "ADJUST_STOCK" | "RESERVE" | "RELEASE_SHIPPED" | "RELEASE_CANCELLED" | "RELEASE_EXPIRED" | "FILL" | "DEMOTE" | "POLICY";
 
+/** What caused a change: written on every ledger entry it produces. */
 export interface LedgerContext {
-  kind: LedgerKind;
   requestId: string;
-  reservationId: string | null;
-  payload: Record<string, unknown>;
   time: Date;
+}
+
+/** One ledger entry's share of a counter change. */
+export interface LedgerPart {
+  kind: LedgerKind;
+  reservationId: string | null;
+  onHandDelta: number;
+  reservedDelta: number;
+  payload: Record<string, unknown>;
 }
 
 /** What a guarded update must find before it changes a row. */
 export type StockGuard =
-  /** on_hand - reserved - safety_buffer covers the reserved increase. */
-  | "available_covers_reserve"
+  /** A standard order: the reserved increase leaves at least max(safety_buffer, min_stock). */
+  | "standard_available_covers"
+  /** A VIP order: the reserved increase fits in on_hand - reserved. */
+  | "vip_available_covers"
   /** on_hand stays at or above reserved (and so at or above 0). */
   | "on_hand_covers_reserved"
   /** No check beyond the table's CHECK constraints: a violation there is a bug. */
   | "constraints_only";
 
 const guards: Record<StockGuard, string> = {
-  available_covers_reserve: "AND on_hand - reserved - safety_buffer >= ?::bigint",
+  standard_available_covers: "AND on_hand - reserved - GREATEST(safety_buffer, min_stock) >= ?::bigint",
+  vip_available_covers: "AND on_hand - reserved >= ?::bigint",
   on_hand_covers_reserved: "AND on_hand + ?::bigint >= reserved",
   constraints_only: "AND ?::bigint IS NOT NULL",
 };
 
-export interface StockRowAfter extends StockCounters { version: number; updateTime: Date }
+export interface StockRow extends StockCounters {
+  leadTimeMs: number;
+  autoActivate: boolean;
+  version: number;
+  updateTime: Date;
+  policyUpdateTime: Date | null;
+}
+
+const stockColumns = "sku, warehouse_id, on_hand, reserved, safety_buffer, min_stock, lead_time_ms, auto_activate, version, update_time, policy_update_time";
 
 interface RawStockRow {
   sku: string;
@@ -37,49 +56,74 @@ interface RawStockRow {
   on_hand: string | number;
   reserved: string | number;
   safety_buffer: string | number;
+  min_stock: string | number;
+  lead_time_ms: string | number;
+  auto_activate: boolean;
   version: string | number;
   update_time: Date | string;
+  policy_update_time: Date | string | null;
 }
 
-function toStockRow(r: RawStockRow): StockRowAfter {
+function toStockRow(r: RawStockRow): StockRow {
   return {
     sku: r.sku,
     warehouseId: r.warehouse_id,
     onHand: Number(r.on_hand),
     reserved: Number(r.reserved),
     safetyBuffer: Number(r.safety_buffer),
+    minStock: Number(r.min_stock),
+    leadTimeMs: Number(r.lead_time_ms),
+    autoActivate: r.auto_activate,
     version: Number(r.version),
     updateTime: new Date(r.update_time),
+    policyUpdateTime: r.policy_update_time === null ? null : new Date(r.policy_update_time),
   };
 }
 
 /**
- * Changes one stock level's counters if the guard holds, and appends its ledger entry, in one
- * statement. Returns the row after the change, or null when the guard failed (nothing written).
+ * Changes one stock level's counters by the sum of the parts if the guard holds, and appends
+ * one ledger entry per part, in one statement. Returns the row after the change, or null when
+ * the guard failed (nothing written).
  */
 export async function applyStockDelta(
   em: Em,
-  change: { sku: string; warehouseId: string; onHandDelta: number; reservedDelta: number; guard: StockGuard },
-  ledger: LedgerContext,
-): Promise<StockRowAfter | null> {
-  const guardParam = change.guard === "available_covers_reserve" ? change.reservedDelta : change.onHandDelta;
+  key: { sku: string; warehouseId: string },
+  guard: StockGuard,
+  parts: LedgerPart[],
+  context: LedgerContext,
+): Promise<StockRow | null> {
+  const onHandDelta = parts.reduce((s, p) => s + p.onHandDelta, 0);
+  const reservedDelta = parts.reduce((s, p) => s + p.reservedDelta, 0);
+  const guardParam = guard === "standard_available_covers" || guard === "vip_available_covers" ? reservedDelta : onHandDelta;
+  // Each entry records the counters as they stand after it, in part order.
+  let onHandSoFar = 0;
+  let reservedSoFar = 0;
+  const entries = parts.map((p, ord) => {
+    onHandSoFar += p.onHandDelta;
+    reservedSoFar += p.reservedDelta;
+    return {
+      ord, kind: p.kind, reservation_id: p.reservationId, on_hand_delta: p.onHandDelta, reserved_delta: p.reservedDelta,
+      on_hand_back: onHandDelta - onHandSoFar, reserved_back: reservedDelta - reservedSoFar, payload: p.payload,
+    };
+  });
   const rows = await em.execute<RawStockRow[]>(
     `WITH changed AS (
        UPDATE stock_level
           SET on_hand = on_hand + ?::bigint, reserved = reserved + ?::bigint, version = version + 1, update_time = ?
-        WHERE sku = ? AND warehouse_id = ? ${guards[change.guard]}
-        RETURNING sku, warehouse_id, on_hand, reserved, safety_buffer, version, update_time
+        WHERE sku = ? AND warehouse_id = ? ${guards[guard]}
+        RETURNING ${stockColumns}
      ), entry AS (
        INSERT INTO ledger_entry (entry_time, kind, sku, warehouse_id, on_hand_delta, reserved_delta,
                                  on_hand_after, reserved_after, reservation_id, request_id, payload)
-       SELECT ?, ?, sku, warehouse_id, ?::bigint, ?::bigint, on_hand, reserved, ?::uuid, ?, ?::jsonb FROM changed
+       SELECT ?, e.kind, c.sku, c.warehouse_id, e.on_hand_delta, e.reserved_delta,
+              c.on_hand - e.on_hand_back, c.reserved - e.reserved_back, e.reservation_id, ?, e.payload
+         FROM changed c,
+              jsonb_to_recordset(?::jsonb) AS e(ord integer, kind text, reservation_id uuid, on_hand_delta bigint, reserved_delta bigint,
+                                                on_hand_back bigint, reserved_back bigint, payload jsonb)
+        ORDER BY e.ord
      )
      SELECT * FROM changed`,
-    [
-      change.onHandDelta, change.reservedDelta, ledger.time, change.sku, change.warehouseId, guardParam,
-      ledger.time, ledger.kind, change.onHandDelta, change.reservedDelta, ledger.reservationId, ledger.requestId,
-      JSON.stringify(ledger.payload),
-    ],
+    [onHandDelta, reservedDelta, context.time, key.sku, key.warehouseId, guardParam, context.time, context.requestId, JSON.stringify(entries)],
   );
   const row = rows[0];
   return row ? toStockRow(row) : null;
@@ -93,24 +137,47 @@ export async function ensureStockLevel(em: Em, sku: string, warehouseId: string,
   );
 }
 
-/** Reads stock levels without locking them: a snapshot for decisions the guards re-check. */
-export async function readStockLevels(em: Em, skus: string[], lock = false): Promise<StockRowAfter[]> {
+/** Reads stock levels, sorted by key; `lock` takes their row locks in that order. */
+export async function readStockLevels(em: Em, skus: string[], lock = false): Promise<StockRow[]> {
   if (skus.length === 0) return [];
   const rows = await em.execute<RawStockRow[]>(
-    `SELECT sku, warehouse_id, on_hand, reserved, safety_buffer, version, update_time
-       FROM stock_level WHERE sku IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY sku, warehouse_id ${lock ? "FOR UPDATE" : ""}`,
+    `SELECT ${stockColumns} FROM stock_level WHERE sku IN (SELECT jsonb_array_elements_text(?::jsonb))
+      ORDER BY sku, warehouse_id ${lock ? "FOR UPDATE" : ""}`,
     [JSON.stringify(skus)],
   );
   return rows.map(toStockRow);
 }
 
-export async function readStockLevel(em: Em, sku: string, warehouseId: string, lock = false): Promise<StockRowAfter | null> {
+/** Locks the given stock levels in key order (design.md: every transaction locks in one order). */
+export async function lockStockLevels(em: Em, keys: { sku: string; warehouseId: string }[]): Promise<StockRow[]> {
+  if (keys.length === 0) return [];
   const rows = await em.execute<RawStockRow[]>(
-    `SELECT sku, warehouse_id, on_hand, reserved, safety_buffer, version, update_time
-       FROM stock_level WHERE sku = ? AND warehouse_id = ? ${lock ? "FOR UPDATE" : ""}`,
+    `SELECT ${stockColumns} FROM stock_level
+      WHERE (sku, warehouse_id) IN (SELECT k.sku, k.warehouse_id FROM jsonb_to_recordset(?::jsonb) AS k(sku text, warehouse_id text))
+      ORDER BY sku, warehouse_id FOR UPDATE`,
+    [JSON.stringify(keys.map((k) => ({ sku: k.sku, warehouse_id: k.warehouseId })))],
+  );
+  return rows.map(toStockRow);
+}
+
+export async function readStockLevel(em: Em, sku: string, warehouseId: string, lock = false): Promise<StockRow | null> {
+  const rows = await em.execute<RawStockRow[]>(
+    `SELECT ${stockColumns} FROM stock_level WHERE sku = ? AND warehouse_id = ? ${lock ? "FOR UPDATE" : ""}`,
     [sku, warehouseId],
   );
   return rows[0] ? toStockRow(rows[0]) : null;
+}
+
+export interface PolicyChange { minStock: number; leadTimeMs: number; autoActivate: boolean; safetyBuffer: number }
+
+/** Writes a stock level's policy; the caller holds its row lock and writes the ledger entry. */
+export async function updatePolicy(em: Em, sku: string, warehouseId: string, policy: PolicyChange, time: Date): Promise<StockRow> {
+  const rows = await em.execute<RawStockRow[]>(
+    `UPDATE stock_level SET min_stock = ?, lead_time_ms = ?, auto_activate = ?, safety_buffer = ?, policy_update_time = ?, version = version + 1
+      WHERE sku = ? AND warehouse_id = ? RETURNING ${stockColumns}`,
+    [policy.minStock, policy.leadTimeMs, policy.autoActivate, policy.safetyBuffer, time, sku, warehouseId],
+  );
+  return toStockRow(rows[0]!);
 }
 
 /** The subset of the given warehouse ids that exist. */
@@ -121,4 +188,25 @@ export async function existingWarehouseIds(em: Em, ids: string[]): Promise<Set<s
     [JSON.stringify(ids)],
   );
   return new Set(rows.map((r) => r.warehouse_id));
+}
+
+/** Per stock level of the SKUs: units of expired, unswept holds, and units waiting. */
+export async function readHoldFigures(em: Em, skus: string[], now: Date): Promise<Map<string, { expiredReserved: number; waiting: number }>> {
+  const figures = new Map<string, { expiredReserved: number; waiting: number }>();
+  if (skus.length === 0) return figures;
+  const rows = await em.execute<{ sku: string; warehouse_id: string; expired: string; waiting: string }[]>(
+    `SELECT sku, warehouse_id, sum(expired)::bigint AS expired, sum(waiting)::bigint AS waiting FROM (
+       SELECT l.sku, l.warehouse_id, l.reserved AS expired, 0 AS waiting
+         FROM reservation r JOIN reservation_line l USING (reservation_id)
+        WHERE r.state <> 'RELEASED' AND r.expire_time <= ? AND l.live AND l.reserved > 0
+          AND l.sku IN (SELECT jsonb_array_elements_text(?::jsonb))
+       UNION ALL
+       SELECT l.sku, l.warehouse_id, 0, l.waiting
+         FROM reservation_line l
+        WHERE l.live AND l.waiting > 0 AND l.sku IN (SELECT jsonb_array_elements_text(?::jsonb))
+     ) f GROUP BY sku, warehouse_id`,
+    [now, JSON.stringify(skus), JSON.stringify(skus)],
+  );
+  for (const r of rows) figures.set(`${r.sku}\u0000${r.warehouse_id}`, { expiredReserved: Number(r.expired), waiting: Number(r.waiting) });
+  return figures;
 }

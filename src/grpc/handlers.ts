@@ -20,6 +20,10 @@ export function inventoryHandlers(app: InventoryApp, logger: Logger): InventoryS
     batchGetAvailability: unary(logger, "BatchGetAvailability", async (req) => ({
       availabilities: await app.getAvailability(orThrow(parse.parseBatchGetAvailability(req))),
     })),
+    setStockPolicy: unary(logger, "SetStockPolicy", (req) => app.setStockPolicy(orThrow(parse.parseSetStockPolicy(req)))),
+    getStockPolicy: unary(logger, "GetStockPolicy", async (req) => ({ stockPolicy: await app.getStockPolicy(orThrow(parse.parseGetStockPolicy(req))) })),
+    fillWaitingReservations: unary(logger, "FillWaitingReservations", (req) => app.fillWaitingReservations(orThrow(parse.parseStockKey(req)))),
+    listAlerts: unary(logger, "ListAlerts", (req) => app.listAlerts(orThrow(parse.parseListAlerts(req)))),
   };
 }
 
@@ -31,5 +35,7 @@ export function reservationHandlers(app: ReservationApp, logger: Logger): Reserv
     })),
     listReservations: unary(logger, "ListReservations", (req) => app.listReservations(orThrow(parse.parseListReservations(req)))),
     releaseReservation: unary(logger, "ReleaseReservation", (req) => app.release(orThrow(parse.parseRelease(req)))),
+    extendReservation: unary(logger, "ExtendReservation", (req) => app.extend(orThrow(parse.parseExtend(req)))),
+    confirmReservation: unary(logger, "ConfirmReservation", (req) => app.confirm(orThrow(parse.parseConfirm(req)))),
   };
 }

@@ -38,12 +38,13 @@ describe("SetStock and AdjustStock", () => {
     expect(entries).toEqual([{ kind: "SET_STOCK", on_hand_delta: "10", on_hand_after: "10" }, { kind: "SET_STOCK", on_hand_delta: "-3", on_hand_after: "7" }]);
   });
 
-  it("SetStock refuses a count below the reserved units", async () => {
+  it("SetStock below the reserved units demotes the newest reservation and never leaves reserved above on_hand", async () => {
     const { sku, warehouseId } = await stockedSku(server, 10);
     await server.reservations.reserve(reserveRequest([{ sku, quantity: 6, warehouseId }]));
-    const failed = await rejection(server.inventory.setStock({ requestId: newRequestId(), sku, warehouseId, onHand: "5" }));
-    expect([failed.code, failed.status.errorInfo?.reason]).toEqual([status.FAILED_PRECONDITION, "ON_HAND_BELOW_RESERVED"]);
-    expect(await availability(server, sku)).toEqual({ onHand: 10, reserved: 6, available: 4 });
+    const { stockLevel } = await server.inventory.setStock({ requestId: newRequestId(), sku, warehouseId, onHand: "5" });
+    expect(stockLevel).toMatchObject({ onHand: "5", reserved: "5", available: "0" });
+    const { alerts } = await server.inventory.listAlerts({ sku, warehouseId: "", pageSize: 0, pageToken: "" });
+    expect(alerts.map((a) => a.unitsShort)).toEqual(["1"]);
   });
 
   it("AdjustStock applies receipts and sales by their signed delta", async () => {
@@ -62,13 +63,11 @@ describe("SetStock and AdjustStock", () => {
     expect(stockLevel).toMatchObject({ sku, onHand: "4", version: "2" });
   });
 
-  it("AdjustStock refuses to take on_hand below zero or below reserved, and writes nothing", async () => {
+  it("AdjustStock refuses to take on_hand below zero, and writes nothing", async () => {
     const { sku, warehouseId } = await stockedSku(server, 5);
     await server.reservations.reserve(reserveRequest([{ sku, quantity: 3, warehouseId }]));
     const negative = await rejection(server.inventory.adjustStock({ requestId: newRequestId(), sku, warehouseId, delta: "-6", reason: AdjustmentReason.ADJUSTMENT_REASON_DAMAGE }));
-    expect(negative.status.errorInfo?.reason).toBe("INSUFFICIENT_ON_HAND");
-    const belowReserved = await rejection(server.inventory.adjustStock({ requestId: newRequestId(), sku, warehouseId, delta: "-3", reason: AdjustmentReason.ADJUSTMENT_REASON_DAMAGE }));
-    expect([belowReserved.code, belowReserved.status.errorInfo?.reason]).toEqual([status.FAILED_PRECONDITION, "ON_HAND_BELOW_RESERVED"]);
+    expect([negative.code, negative.status.errorInfo?.reason]).toEqual([status.FAILED_PRECONDITION, "INSUFFICIENT_ON_HAND"]);
     expect(await availability(server, sku)).toEqual({ onHand: 5, reserved: 3, available: 2 });
     const unknownSku = unique("SKU");
     await rejection(server.inventory.adjustStock({ requestId: newRequestId(), sku: unknownSku, warehouseId, delta: "-1", reason: AdjustmentReason.ADJUSTMENT_REASON_CORRECTION }));
@@ -95,12 +94,11 @@ describe("availability", () => {
     const second = await newWarehouse(server);
     await server.inventory.setStock({ requestId: newRequestId(), sku, warehouseId: second, onHand: "4" });
     await server.reservations.reserve(reserveRequest([{ sku, quantity: 3, warehouseId }]));
-    // The forecast worker will own this column; set it directly to prove the formula.
-    await db.query(`UPDATE stock_level SET safety_buffer = 2 WHERE sku = ? AND warehouse_id = ?`, [sku, second]);
+    await server.inventory.setStockPolicy({ requestId: newRequestId(), sku, warehouseId: second, safetyBuffer: "2", reason: "test" });
     const { availability: all } = await server.inventory.getAvailability({ sku, warehouseId: "" });
-    expect(all).toEqual({ sku, warehouseId: "", onHand: "14", reserved: "3", safetyBuffer: "2", available: "9" });
+    expect(all).toEqual({ sku, warehouseId: "", onHand: "14", reserved: "3", safetyBuffer: "2", available: "9", vipAvailable: "11", minStock: "2", waiting: "0" });
     const { availabilities } = await server.inventory.batchGetAvailability({ skus: [sku], warehouseId: second });
-    expect(availabilities).toEqual([{ sku, warehouseId: second, onHand: "4", reserved: "0", safetyBuffer: "2", available: "2" }]);
+    expect(availabilities).toEqual([{ sku, warehouseId: second, onHand: "4", reserved: "0", safetyBuffer: "2", available: "2", vipAvailable: "4", minStock: "2", waiting: "0" }]);
   });
 
   it("answers BatchGetAvailability in the order asked", async () => {
@@ -120,6 +118,5 @@ describe("availability", () => {
 });
 
 it("leaves the counters, the ACTIVE lines and the ledger in agreement after this file's calls", async () => {
-  // The safety buffer set by hand above is not a ledger quantity; the invariants ignore it.
   expect(await checkInvariants(db)).toEqual(noViolations);
 });

@@ -32,6 +32,7 @@ export function reserveRequest(lines: { sku: string; quantity: number; warehouse
     channel: "web",
     priority: Priority.PRIORITY_STANDARD,
     allowPartial: false,
+    waitForStock: false,
     lines: lines.map((l) => ({ sku: l.sku, quantity: String(l.quantity), warehouseId: l.warehouseId ?? "" })),
     ...over,
   };

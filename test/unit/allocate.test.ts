@@ -3,9 +3,9 @@ import { allocate } from "../../src/core/allocate.js";
 import type { ReserveCommand, ReserveLineCommand } from "../../src/core/commands.js";
 import type { StockCounters } from "../../src/core/stock.js";
 
-const level = (sku: string, warehouseId: string, onHand: number, reserved = 0, safetyBuffer = 0): StockCounters => ({ sku, warehouseId, onHand, reserved, safetyBuffer });
+const level = (sku: string, warehouseId: string, onHand: number, reserved = 0, safetyBuffer = 0): StockCounters => ({ sku, warehouseId, onHand, reserved, safetyBuffer, minStock: 0 });
 const command = (lines: ReserveLineCommand[], allowPartial = false): ReserveCommand => ({
-  requestId: "r", orderId: "o", customerId: "", channel: "", priority: "STANDARD", allowPartial, lines,
+  requestId: "r", orderId: "o", customerId: "", channel: "", priority: "STANDARD", allowPartial, waitForStock: false, ttlMs: null, lines,
 });
 const line = (sku: string, quantity: number, warehouseId: string | null = null): ReserveLineCommand => ({ sku, quantity, warehouseId });
 

@@ -6,7 +6,7 @@ import type { ReserveRequest } from "../../src/gen/inventory/v1/reservation_serv
 import { reserveLinesMax, unitsMax, pageSizeMax, pageSizeDefault } from "../../src/limits.js";
 
 const reserve = (over: Partial<ReserveRequest>): ReserveRequest => ({
-  requestId: "req-1", orderId: "order-1", customerId: "", channel: "web", priority: Priority.PRIORITY_UNSPECIFIED, allowPartial: false,
+  requestId: "req-1", orderId: "order-1", customerId: "", channel: "web", priority: Priority.PRIORITY_UNSPECIFIED, allowPartial: false, waitForStock: false,
   lines: [{ sku: "SKU-1", quantity: "1", warehouseId: "" }], ...over,
 });
 

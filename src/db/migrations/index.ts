@@ -1,7 +1,9 @@
 // The ordered list of migrations; listed explicitly so they load the same under tsx and in tests.
 import type { MigrationObject } from "@mikro-orm/core";
 import { Migration20261201000000_foundation } from "./Migration20261201000000_foundation.js";
+import { Migration20261201010000_scarcity } from "./Migration20261201010000_scarcity.js";
 
 export const migrationsList: MigrationObject[] = [
   { name: "Migration20261201000000_foundation", class: Migration20261201000000_foundation },
+  { name: "Migration20261201010000_scarcity", class: Migration20261201010000_scarcity },
 ];
