@@ -103,6 +103,28 @@ describe("README grpcurl examples against a fresh server", () => {
     expect(docs.some((d) => d.reservation?.state === "RESERVATION_STATE_RELEASED" && d.reservation.releaseReason === "RELEASE_REASON_SHIPPED")).toBe(true);
   });
 
+  it("waiting orders: VIP first, the sale demotes the standard order then the VIP one, and one alert names them", async () => {
+    const rows = await db.query<{ order_id: string; state: string; reserved: string; waiting: string }>(
+      `SELECT r.order_id, r.state, l.reserved, l.waiting FROM reservation r JOIN reservation_line l USING (reservation_id)
+        WHERE l.sku = 'MUG-BLUE' ORDER BY r.order_id`);
+    expect(rows).toEqual([
+      { order_id: "1002", state: "ACTIVE", reserved: "3", waiting: "1" },
+      { order_id: "1003", state: "PENDING", reserved: "0", waiting: "1" },
+    ]);
+    const docs = jsonDocuments(run.stdout) as { alerts?: { unitsShort: string; affectedReservations: { orderId: string; demotedQuantity: string }[] }[] }[];
+    const listed = docs.find((d) => d.alerts)?.alerts;
+    expect(listed).toHaveLength(1);
+    expect(listed![0]!.unitsShort).toBe("2");
+    expect(listed![0]!.affectedReservations.map((a) => [a.orderId, a.demotedQuantity])).toEqual([["1003", "1"], ["1002", "1"]]);
+    expect(run.stdout).toContain("MUG-BLUE: 0 of 1 reserved in ams-1, 1 waiting, expected ");
+  });
+
+  it("the cart hold was extended, confirmed (no expiry left) and cancelled", async () => {
+    expect(await db.query(`SELECT state, release_reason, expire_time FROM reservation WHERE order_id = 'cart-77'`)).toEqual([
+      { state: "RELEASED", release_reason: "CANCELLED", expire_time: null },
+    ]);
+  });
+
   it("negative control: a second run fails at CreateWarehouse with ALREADY_EXISTS, exit 64 + 6", async () => {
     const again = await runReadmeExamples(server.address);
     expect(again.code).toBe(64 + 6);
@@ -147,7 +169,7 @@ describe("the grpcurl stand-in", () => {
     const result = await grpcurl(["-plaintext", server.address, "list", "inventory.v1.InventoryService"]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toBe(
-      ["AdjustStock", "BatchGetAvailability", "CreateWarehouse", "GetAvailability", "SetStock"].map((m) => `inventory.v1.InventoryService.${m}\n`).join(""),
+      ["AdjustStock", "BatchGetAvailability", "CreateWarehouse", "FillWaitingReservations", "GetAvailability", "GetStockPolicy", "ListAlerts", "SetStock", "SetStockPolicy"].map((m) => `inventory.v1.InventoryService.${m}\n`).join(""),
     );
   });
 

@@ -65,11 +65,17 @@ describe("reflection on the full server", () => {
       "GetReservation",
       "ListReservations",
       "ReleaseReservation",
+      "ExtendReservation",
+      "ConfirmReservation",
     ]);
     expect(methodsOf(await client.describe("inventory.v1.InventoryService"))).toEqual([
       "CreateWarehouse",
       "SetStock",
       "AdjustStock",
+      "SetStockPolicy",
+      "GetStockPolicy",
+      "FillWaitingReservations",
+      "ListAlerts",
       "GetAvailability",
       "BatchGetAvailability",
     ]);

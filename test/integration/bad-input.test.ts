@@ -57,6 +57,13 @@ describe("bad input", () => {
     { name: "CreateWarehouse without an id", call: () => server.inventory.createWarehouse({ warehouseId: "", displayName: "", region: "" }), field: "warehouse_id", reason: "FIELD_REQUIRED" },
     { name: "CreateWarehouse with a malformed id", call: () => server.inventory.createWarehouse({ warehouseId: "a/b", displayName: "", region: "" }), field: "warehouse_id", reason: "FIELD_MALFORMED" },
     { name: "GetAvailability without a SKU", call: () => server.inventory.getAvailability({ sku: "", warehouseId: "" }), field: "sku", reason: "FIELD_REQUIRED" },
+    { name: "SetStockPolicy with a negative min_stock", call: () => server.inventory.setStockPolicy({ requestId: newRequestId(), sku, warehouseId, minStock: "-1", reason: "" }), field: "min_stock", reason: "FIELD_OUT_OF_RANGE" },
+    { name: "SetStockPolicy with a lead time over a year", call: () => server.inventory.setStockPolicy({ requestId: newRequestId(), sku, warehouseId, leadTime: { seconds: String(400 * 86_400), nanos: 0 }, reason: "" }), field: "lead_time", reason: "FIELD_OUT_OF_RANGE" },
+    { name: "ExtendReservation without a ttl", call: () => server.reservations.extendReservation({ requestId: newRequestId(), reservationId: "00000000-0000-4000-8000-000000000000" }), field: "ttl", reason: "FIELD_REQUIRED" },
+    { name: "ConfirmReservation with a malformed id", call: () => server.reservations.confirmReservation({ requestId: newRequestId(), reservationId: "nope" }), field: "reservation_id", reason: "FIELD_MALFORMED" },
+    { name: "FillWaitingReservations without a SKU", call: () => server.inventory.fillWaitingReservations({ requestId: newRequestId(), sku: "", warehouseId }), field: "sku", reason: "FIELD_REQUIRED" },
+    { name: "ListAlerts with a negative page_size", call: () => server.inventory.listAlerts({ sku: "", warehouseId: "", pageSize: -3, pageToken: "" }), field: "page_size", reason: "FIELD_OUT_OF_RANGE" },
+    { name: "Reserve with a ttl of 8 days", call: () => server.reservations.reserve(reserveRequest([{ sku, quantity: 1 }], { ttl: { seconds: String(8 * 86_400), nanos: 0 } })), field: "ttl", reason: "FIELD_OUT_OF_RANGE" },
     { name: "BatchGetAvailability without SKUs", call: () => server.inventory.batchGetAvailability({ skus: [], warehouseId: "" }), field: "skus", reason: "FIELD_REQUIRED" },
   ];
 

@@ -14,6 +14,7 @@ import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import {
+  create,
   createFileRegistry,
   fromBinary,
   fromJson,
@@ -32,7 +33,7 @@ import {
   type JsonObject,
   type JsonValue,
 } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 
 /** Anything `describe` can return: a type, a service, or a member of one. */
 export type DescribedElement =
@@ -76,12 +77,28 @@ export function buildStrictRegistry(
   root: FileDescriptorProto,
   resolve: (fileName: string) => FileDescriptorProto | undefined,
 ): FileRegistry {
-  assertValidSpans(root);
-  return createFileRegistry(root, (name) => {
-    const file = resolve(name);
-    if (file) assertValidSpans(file);
-    return file;
-  });
+  // Dependencies first, in a real topological order: createFileRegistry's own resolver walk
+  // adds a file before an import it shares with a sibling (stock.proto before duration.proto
+  // when both are imported by inventory_service.proto) and then fails on a valid set.
+  const ordered: FileDescriptorProto[] = [];
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (file: FileDescriptorProto): void => {
+    if (done.has(file.name)) return;
+    if (visiting.has(file.name)) throw new Error(`import cycle through ${file.name}`);
+    visiting.add(file.name);
+    assertValidSpans(file);
+    for (const name of file.dependency) {
+      const dep = resolve(name);
+      if (!dep) throw new Error(`Unable to resolve ${name}, imported by ${file.name}`);
+      visit(dep);
+    }
+    visiting.delete(file.name);
+    done.add(file.name);
+    ordered.push(file);
+  };
+  visit(root);
+  return createFileRegistry(create(FileDescriptorSetSchema, { file: ordered }));
 }
 
 function assertValidSpans(file: FileDescriptorProto): void {
