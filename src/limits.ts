@@ -55,3 +55,12 @@ export const expirySweepBatchMax = 200;
 export const expirySweepIntervalMs = 1_000;
 /** Transaction attempts after a deadlock or serialization failure. */
 export const transactionAttemptsMax = 4;
+/** Stock levels read per page by the ledger audit and by reconciliation. */
+export const auditKeysPageMax = 500;
+/** Ledger entries read per page by the ledger audit. */
+export const auditEntriesPageMax = 5_000;
+/** Milliseconds between two reconciliation runs inside the service (15 minutes). */
+export const reconcileIntervalMs = 15 * 60 * 1000;
+/** Milliseconds between two database health probes, and the probe's own deadline. */
+export const databaseProbeIntervalMs = 1_000;
+export const databaseProbeTimeoutMs = 2_000;

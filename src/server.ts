@@ -11,8 +11,12 @@ import { InventoryServiceService } from "./gen/inventory/v1/inventory_service.js
 import { ReservationServiceService } from "./gen/inventory/v1/reservation_service.js";
 import { inventoryHandlers, reservationHandlers } from "./grpc/handlers.js";
 import { addReflection } from "./grpc/reflection.js";
-import { expirySweepIntervalMs, grpcReceiveMessageBytesMax, shutdownDrainMsMax } from "./limits.js";
-import { startExpirySweeper } from "./app/expiry-sweeper.js";
+import {
+  databaseProbeIntervalMs, databaseProbeTimeoutMs, expirySweepIntervalMs, grpcReceiveMessageBytesMax, reconcileIntervalMs, shutdownDrainMsMax,
+} from "./limits.js";
+import { startPeriodicJob } from "./app/periodic-job.js";
+import { startDatabaseProbe } from "./app/database-health.js";
+import { reconcile } from "./app/reconciler.js";
 
 export const imagePath = fileURLToPath(new URL("./gen/image.binpb", import.meta.url));
 
@@ -34,9 +38,13 @@ export interface ServerOptions {
   clock?: Clock;
   /** Milliseconds between expiry sweeps; null runs none (tests sweep by hand). */
   sweepIntervalMs?: number | null;
+  /** Milliseconds between reconciliation runs; null runs none. */
+  reconcileEveryMs?: number | null;
 }
 
-export async function startServer({ orm, logger, host, port, clock = systemClock, sweepIntervalMs = expirySweepIntervalMs }: ServerOptions): Promise<RunningServer> {
+export async function startServer({
+  orm, logger, host, port, clock = systemClock, sweepIntervalMs = expirySweepIntervalMs, reconcileEveryMs = reconcileIntervalMs,
+}: ServerOptions): Promise<RunningServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": grpcReceiveMessageBytesMax });
   const reservations = new ReservationApp(orm, clock);
   server.addService(InventoryServiceService, inventoryHandlers(new InventoryApp(orm, clock), logger));
@@ -50,14 +58,27 @@ export async function startServer({ orm, logger, host, port, clock = systemClock
   );
   const address = `${host}:${boundPort}`;
   logger.info({ address }, "gRPC server listening");
-  const sweeper = sweepIntervalMs === null ? null : startExpirySweeper(reservations, logger, sweepIntervalMs);
+  const jobs = [
+    ...(sweepIntervalMs === null ? [] : [startPeriodicJob("expiry sweep", logger, sweepIntervalMs, async () => {
+      const released = await reservations.sweepExpired();
+      if (released > 0) logger.info({ released }, "expired holds released");
+    })]),
+    ...(reconcileEveryMs === null ? [] : [startPeriodicJob("reconciliation", logger, reconcileEveryMs, async () => {
+      const report = await reconcile(orm, clock);
+      logger.info({ accuracy: report.accuracy, stockLevels: report.stockLevels, repaired: report.repaired.length, unexplained: report.unexplained.length }, "reconciliation run");
+    })]),
+    startDatabaseProbe(orm, logger, databaseProbeIntervalMs, databaseProbeTimeoutMs, (serving) => {
+      for (const s of ["", ...servedServices]) health.setStatus(s, serving ? "SERVING" : "NOT_SERVING");
+    }),
+  ];
 
   return {
     address,
     port: boundPort,
     async shutdown() {
+      // Jobs first, so the database probe cannot report SERVING again while we drain.
+      for (const job of jobs) await job.stop();
       for (const s of ["", ...servedServices]) health.setStatus(s, "NOT_SERVING");
-      await sweeper?.stop();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           logger.warn("drain timed out; cancelling in-flight calls");

@@ -4,7 +4,7 @@ import { Alert } from "./entities.js";
 import type { Em } from "./orm.js";
 
 export interface NewAlert {
-  kind: "RESERVATIONS_AT_RISK";
+  kind: "RESERVATIONS_AT_RISK" | "COUNTER_DRIFT";
   sku: string;
   warehouseId: string;
   unitsShort: number;

@@ -40,7 +40,7 @@ export interface TestServer {
 /** A server on 127.0.0.1; no expiry sweeper runs unless asked, so tests sweep when they choose. */
 export async function startTestServer(orm: Orm, clock?: Clock, sweepIntervalMs: number | null = null): Promise<TestServer> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? "silent" });
-  const running: RunningServer = await startServer({ orm, logger, host: "127.0.0.1", port: 0, clock, sweepIntervalMs });
+  const running: RunningServer = await startServer({ orm, logger, host: "127.0.0.1", port: 0, clock, sweepIntervalMs, reconcileEveryMs: null });
   const opened: grpc.Client[] = [];
   const connect = () => {
     const credentials = grpc.credentials.createInsecure();

@@ -1,0 +1,39 @@
+// Probes the database on a timer and reports SERVING / NOT_SERVING, so load balancers and
+// grpcurl see an outage as it happens and the recovery without a restart.
+import type { Logger } from "pino";
+import type { Orm } from "../db/orm.js";
+
+export function startDatabaseProbe(
+  orm: Orm, logger: Logger, intervalMs: number, timeoutMs: number, onChange: (serving: boolean) => void,
+): { stop(): Promise<void> } {
+  let serving = true;
+  let running: Promise<void> | null = null;
+  const probe = async () => {
+    let ok: boolean;
+    try {
+      await Promise.race([
+        orm.em.fork().execute("SELECT 1"),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref()),
+      ]);
+      ok = true;
+    } catch (error) {
+      ok = false;
+      if (serving) logger.error({ err: error }, "database unreachable: health is NOT_SERVING");
+    }
+    if (ok !== serving) {
+      serving = ok;
+      if (ok) logger.info("database reachable again: health is SERVING");
+      onChange(ok);
+    }
+  };
+  const timer = setInterval(() => {
+    if (!running) running = probe().finally(() => { running = null; });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
