@@ -64,3 +64,9 @@ export const reconcileIntervalMs = 15 * 60 * 1000;
 /** Milliseconds between two database health probes, and the probe's own deadline. */
 export const databaseProbeIntervalMs = 1_000;
 export const databaseProbeTimeoutMs = 2_000;
+/** Reservations in one BatchReserve call. */
+export const batchReserveRequestsMax = 1_000;
+/** Reserve calls the coalescer puts in one transaction for one SKU. */
+export const coalesceBatchMax = 500;
+/** Reserve calls waiting for one SKU's coalescer before new ones are refused RESOURCE_EXHAUSTED. */
+export const coalesceQueueMax = 20_000;

@@ -67,6 +67,7 @@ describe("reflection on the full server", () => {
       "ReleaseReservation",
       "ExtendReservation",
       "ConfirmReservation",
+      "BatchReserve",
     ]);
     expect(methodsOf(await client.describe("inventory.v1.InventoryService"))).toEqual([
       "CreateWarehouse",

@@ -5,30 +5,58 @@ import { allocate } from "../core/allocate.js";
 import type { ConfirmCommand, ExtendCommand, ListReservationsQuery, ReleaseCommand, ReserveCommand } from "../core/commands.js";
 import { orThrow, ServiceError } from "../core/failure.js";
 import { decodePageToken, encodePageToken } from "../core/page-token.js";
-import { expectedTime, isExpired, liveState, type LineRecord, type ReservationRecord } from "../core/reservation.js";
-import { compareStockKeys, stockKey } from "../core/stock.js";
+import { isExpired, type ReservationRecord } from "../core/reservation.js";
+import { compareStockKeys } from "../core/stock.js";
 import { translateDatabaseError } from "../db/errors.js";
 import type { Em, Orm } from "../db/orm.js";
 import { findExpiredHolds, findLines, findReservation, insertReservation, listReservations, lockReservations, setExpireTime } from "../db/reservation-repository.js";
 import { applyStockDelta, existingWarehouseIds, readStockLevels } from "../db/stock-repository.js";
 import type { Reservation } from "../gen/inventory/v1/reservation.js";
 import { ConfirmReservationResponse, ExtendReservationResponse, ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { expirySweepBatchMax, reserveAttemptsMax } from "../limits.js";
+import { coalesceBatchMax, coalesceQueueMax, expirySweepBatchMax, reserveAttemptsMax } from "../limits.js";
+import { reserveBatch, type BatchResult } from "./reserve-batch.js";
+import { ReserveCoalescer } from "./reserve-coalescer.js";
 import type { Clock } from "./clock.js";
 import { RetryTransaction, runIdempotent, runTransaction } from "./idempotent.js";
 import { releaseReservation } from "./stock-flow.js";
 import { reservationView } from "./views.js";
+import { planToReservation, reservePart } from "./reservation-plan.js";
 
 export interface ReservationPage { reservations: Reservation[]; nextPageToken: string }
 
+export interface ReservationAppOptions {
+  /** Put concurrent single-line reserves of one SKU in one transaction (default true). */
+  coalesce?: boolean;
+  newId?: () => string;
+}
+
 export class ReservationApp {
+  private readonly coalescer: ReserveCoalescer | null;
+  private readonly newId: () => string;
+
   constructor(
     private readonly orm: Orm,
     private readonly clock: Clock,
-    private readonly newId: () => string = randomUUID,
-  ) {}
+    options: ReservationAppOptions = {},
+  ) {
+    this.newId = options.newId ?? randomUUID;
+    this.coalescer = options.coalesce === false ? null
+      : new ReserveCoalescer((commands) => reserveBatch(orm, clock, commands, this.newId), coalesceBatchMax, coalesceQueueMax);
+  }
 
+  /** Reserves one order; single-line orders go through the SKU's coalescer. */
   reserve(cmd: ReserveCommand): Promise<ReserveResponse> {
+    if (this.coalescer && cmd.lines.length === 1) return this.coalescer.submit(cmd);
+    return this.reserveAlone(cmd);
+  }
+
+  /** Independent reservations, one result each: one transaction per group of SKUs. */
+  async batchReserve(commands: ReserveCommand[]): Promise<BatchResult[]> {
+    return reserveBatch(this.orm, this.clock, commands, this.newId);
+  }
+
+  /** One order in its own transaction, with guarded updates per line. */
+  reserveAlone(cmd: ReserveCommand): Promise<ReserveResponse> {
     const time = this.clock.now();
     const reservationId = this.newId();
     return runIdempotent(this.orm, {
@@ -47,29 +75,15 @@ export class ReservationApp {
         const stock = await readStockLevels(em, skus, attempt.last || cmd.waitForStock);
         const knownWarehouseIds = await existingWarehouseIds(em, namedWarehouses);
         const plan = orThrow(allocate({ command: cmd, stock, knownWarehouseIds }));
-        const leadTimes = new Map(stock.map((s) => [stockKey(s), s.leadTimeMs]));
-
-        const lines: LineRecord[] = plan.map((p) => ({
-          lineIndex: p.index, sku: p.sku, warehouseId: p.warehouseId, requested: p.requested, reserved: p.reserved, waiting: p.waiting,
-          expectedTime: p.waiting > 0 ? expectedTime(time, leadTimes.get(stockKey(p)) ?? 0) : null,
-        }));
-        const reservation: ReservationRecord = {
-          reservationId, orderId: cmd.orderId, customerId: cmd.customerId, channel: cmd.channel, priority: cmd.priority,
-          state: liveState(lines), releaseReason: null, waitForStock: cmd.waitForStock,
-          expireTime: cmd.ttlMs === null ? null : new Date(time.getTime() + cmd.ttlMs), createTime: time, updateTime: time,
-        };
-        const response = { reservation: reservationView(reservation, lines) };
+        const { reservation, lines, response } = planToReservation(cmd, plan, stock, reservationId, time);
         // Everything that touches no hot row goes first, so the stock row locks taken below are
         // held only until commit.
         await record(response);
-        await insertReservation(em, { ...reservation, requestId: cmd.requestId }, lines);
+        await insertReservation(em, reservation, lines);
         const guard = cmd.priority === "VIP" ? "vip_available_covers" : "standard_available_covers";
         for (const line of [...plan].sort(compareStockKeys)) {
           if (line.reserved === 0) continue;
-          const after = await applyStockDelta(em, line, guard, [{
-            kind: "RESERVE", reservationId, onHandDelta: 0, reservedDelta: line.reserved,
-            payload: { order_id: cmd.orderId, priority: cmd.priority, requested: line.requested, line_index: line.index },
-          }], { requestId: cmd.requestId, time });
+          const after = await applyStockDelta(em, line, guard, [reservePart(cmd, reservationId, line)], { requestId: cmd.requestId, time });
           if (!after) {
             if (attempt.last) throw new Error(`reserve guard failed on locked row ${line.sku}/${line.warehouseId}`);
             throw new RetryTransaction();

@@ -7,12 +7,13 @@ import type {
 } from "../gen/inventory/v1/inventory_service.js";
 import type {
   ReserveRequest, ReleaseReservationRequest, ListReservationsRequest, GetReservationRequest, ExtendReservationRequest, ConfirmReservationRequest,
+  BatchReserveRequest,
 } from "../gen/inventory/v1/reservation_service.js";
 import { fail, invalid, ok, type Result } from "./failure.js";
 import * as f from "./fields.js";
 import {
   batchAvailabilitySkusMax, channelLengthMax, displayNameLengthMax, orderIdLengthMax, pageSizeDefault,
-  pageSizeMax, regionLengthMax, reserveLinesMax, ttlMsMin, ttlMsMax, leadTimeMsMax, policyReasonLengthMax,
+  pageSizeMax, regionLengthMax, reserveLinesMax, batchReserveRequestsMax, ttlMsMin, ttlMsMax, leadTimeMsMax, policyReasonLengthMax,
 } from "../limits.js";
 
 export type PriorityName = "STANDARD" | "VIP";
@@ -168,6 +169,15 @@ export function parseReserve(r: ReserveRequest): Result<ReserveCommand> {
     requestId: requestId!, orderId: orderId!, customerId: customerId!, channel: channel!,
     priority: priority!, allowPartial: r.allowPartial, waitForStock: r.waitForStock === true, ttlMs: ttlMs ?? null, lines,
   }));
+}
+
+/** A batch: each request parsed on its own, so one bad request fails only itself. */
+export function parseBatchReserve(r: BatchReserveRequest): Result<Result<ReserveCommand>[]> {
+  if (r.requests.length === 0) return fail(invalid([{ field: "requests", reason: "FIELD_REQUIRED", description: "must hold at least one request" }]));
+  if (r.requests.length > batchReserveRequestsMax) {
+    return fail(invalid([{ field: "requests", reason: "TOO_MANY_LINES", description: `must hold at most ${batchReserveRequestsMax} requests` }]));
+  }
+  return ok(r.requests.map(parseReserve));
 }
 
 export function parseGetReservation(r: GetReservationRequest): Result<{ reservationId: string }> {

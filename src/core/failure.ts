@@ -29,6 +29,7 @@ export type ErrorReason =
   | "NO_TTL"
   | "STOCK_LEVEL_NOT_FOUND"
   | "DATABASE_UNAVAILABLE"
+  | "OVERLOADED"
   | "INTERNAL";
 
 export interface Failure {

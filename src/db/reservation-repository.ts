@@ -6,25 +6,39 @@ import type { PriorityName, ReleaseReasonName, StateName } from "../core/command
 import { priorityRank, type QueuedLine } from "../core/queue.js";
 
 export async function insertReservation(em: Em, r: ReservationRecord & { requestId: string }, lines: LineRecord[]): Promise<void> {
+  await insertReservations(em, [{ reservation: r, lines }]);
+}
+
+/** Inserts reservations and their lines in one statement; lines copy their reservation's queue position. */
+export async function insertReservations(em: Em, list: { reservation: ReservationRecord & { requestId: string }; lines: LineRecord[] }[]): Promise<void> {
+  if (list.length === 0) return;
   await em.execute(
-    `WITH r AS (
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset(?::jsonb) AS i(
+         reservation_id uuid, request_id text, order_id text, customer_id text, channel text, priority text, state text,
+         release_reason text, wait_for_stock boolean, expire_time timestamptz, create_time timestamptz, update_time timestamptz, ord integer, lines jsonb)
+     ), r AS (
        INSERT INTO reservation (reservation_id, request_id, order_id, customer_id, channel, priority, state, release_reason,
                                 wait_for_stock, expire_time, create_time, update_time)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+       SELECT reservation_id, request_id, order_id, customer_id, channel, priority, state, release_reason, wait_for_stock, expire_time, create_time, update_time
+         FROM input ORDER BY ord
+       RETURNING reservation_id, seq, priority
      )
      INSERT INTO reservation_line (reservation_id, line_index, sku, warehouse_id, requested, reserved, waiting, expected_time, queue_rank, queue_seq)
-     SELECT ?::uuid, l.line_index, l.sku, l.warehouse_id, l.requested, l.reserved, l.waiting, l.expected_time, ?, r.seq
-       FROM r, jsonb_to_recordset(?::jsonb) AS l(line_index integer, sku text, warehouse_id text, requested bigint, reserved bigint,
-                                                waiting bigint, expected_time timestamptz)`,
-    [
-      r.reservationId, r.requestId, r.orderId, r.customerId, r.channel, r.priority, r.state, r.releaseReason,
-      r.waitForStock, r.expireTime, r.createTime, r.updateTime,
-      r.reservationId, priorityRank[r.priority],
-      JSON.stringify(lines.map((l) => ({
+     SELECT r.reservation_id, l.line_index, l.sku, l.warehouse_id, l.requested, l.reserved, l.waiting, l.expected_time,
+            CASE WHEN r.priority = 'VIP' THEN ${priorityRank.VIP} ELSE ${priorityRank.STANDARD} END, r.seq
+       FROM r JOIN input i USING (reservation_id),
+            jsonb_to_recordset(i.lines) AS l(line_index integer, sku text, warehouse_id text, requested bigint, reserved bigint,
+                                             waiting bigint, expected_time timestamptz)`,
+    [JSON.stringify(list.map(({ reservation: r, lines }, ord) => ({
+      reservation_id: r.reservationId, request_id: r.requestId, order_id: r.orderId, customer_id: r.customerId, channel: r.channel,
+      priority: r.priority, state: r.state, release_reason: r.releaseReason, wait_for_stock: r.waitForStock,
+      expire_time: r.expireTime?.toISOString() ?? null, create_time: r.createTime.toISOString(), update_time: r.updateTime.toISOString(), ord,
+      lines: lines.map((l) => ({
         line_index: l.lineIndex, sku: l.sku, warehouse_id: l.warehouseId, requested: l.requested, reserved: l.reserved,
         waiting: l.waiting, expected_time: l.expectedTime?.toISOString() ?? null,
-      }))),
-    ],
+      })),
+    })))],
   );
 }
 

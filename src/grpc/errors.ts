@@ -27,6 +27,7 @@ export const statusOfReason: Record<ErrorReason, status> = {
   NO_TTL: status.FAILED_PRECONDITION,
   STOCK_LEVEL_NOT_FOUND: status.NOT_FOUND,
   DATABASE_UNAVAILABLE: status.UNAVAILABLE,
+  OVERLOADED: status.RESOURCE_EXHAUSTED,
   INTERNAL: status.INTERNAL,
 };
 

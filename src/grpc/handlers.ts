@@ -7,6 +7,17 @@ import type { ReservationApp } from "../app/reservations.js";
 import type { InventoryServiceServer } from "../gen/inventory/v1/inventory_service.js";
 import type { ReservationServiceServer } from "../gen/inventory/v1/reservation_service.js";
 import { unary } from "./unary.js";
+import { statusOfReason } from "./errors.js";
+import type { BatchResult } from "../app/reserve-batch.js";
+import type { BatchReserveResult } from "../gen/inventory/v1/reservation_service.js";
+
+function batchResultView(result: BatchResult): BatchReserveResult {
+  if (result.ok) return { reservation: result.response.reservation };
+  const f = result.failure;
+  return {
+    error: { code: statusOfReason[f.reason], message: f.message, reason: f.reason, metadata: f.metadata ?? {}, fields: (f.violations ?? []).map((v) => v.field) },
+  };
+}
 
 export function inventoryHandlers(app: InventoryApp, logger: Logger): InventoryServiceServer {
   return {
@@ -37,5 +48,12 @@ export function reservationHandlers(app: ReservationApp, logger: Logger): Reserv
     releaseReservation: unary(logger, "ReleaseReservation", (req) => app.release(orThrow(parse.parseRelease(req)))),
     extendReservation: unary(logger, "ExtendReservation", (req) => app.extend(orThrow(parse.parseExtend(req)))),
     confirmReservation: unary(logger, "ConfirmReservation", (req) => app.confirm(orThrow(parse.parseConfirm(req)))),
+    batchReserve: unary(logger, "BatchReserve", async (req) => {
+      const parsed = orThrow(parse.parseBatchReserve(req));
+      const valid = parsed.flatMap((p) => (p.ok ? [p.value] : []));
+      const done = await app.batchReserve(valid);
+      let next = 0;
+      return { results: parsed.map((p) => batchResultView(p.ok ? done[next++]! : { ok: false, failure: p.failure })) };
+    }),
   };
 }

@@ -98,7 +98,48 @@ export function buildStrictRegistry(
     ordered.push(file);
   };
   visit(root);
+  assertTypesResolve(ordered);
   return createFileRegistry(create(FileDescriptorSetSchema, { file: ordered }));
+}
+
+/**
+ * Every type a field names must be declared in its file or in what the file imports, as protoc
+ * and Go's protodesc require. Checked here to fail with the name rather than createFileRegistry's
+ * bare assertion.
+ */
+function assertTypesResolve(files: FileDescriptorProto[]): void {
+  const declaredIn = new Map<string, Set<string>>();
+  type Msg = FileDescriptorProto["messageType"][number];
+  const collect = (names: Set<string>, scope: string, messages: Msg[], enums: { name: string }[]) => {
+    for (const e of enums) names.add(`.${scope}${e.name}`);
+    for (const m of messages) {
+      names.add(`.${scope}${m.name}`);
+      collect(names, `${scope}${m.name}.`, m.nestedType, m.enumType);
+    }
+  };
+  for (const file of files) {
+    const names = new Set<string>();
+    collect(names, file.package ? `${file.package}.` : "", file.messageType, file.enumType);
+    declaredIn.set(file.name, names);
+  }
+  const fieldsOf = (messages: Msg[]): Msg["field"] => messages.flatMap((m) => [...m.field, ...fieldsOf(m.nestedType)]);
+  for (const file of files) {
+    const visible = new Set([...(declaredIn.get(file.name) ?? []), ...file.dependency.flatMap((d) => [...(declaredIn.get(d) ?? [])])]);
+    const named = [
+      ...fieldsOf(file.messageType).map((f) => f.typeName),
+      ...file.service.flatMap((sv) => sv.method.flatMap((m) => [m.inputType, m.outputType])),
+    ];
+    for (const typeName of named) {
+      if (!typeName) continue;
+      // A relative name is looked up from the innermost package scope outwards, as protoc does.
+      const scopes = (file.package ?? "").split(".").filter(Boolean);
+      const candidates = typeName.startsWith(".") ? [typeName]
+        : [...scopes.map((_, i) => `.${scopes.slice(0, scopes.length - i).join(".")}.${typeName}`), `.${typeName}`];
+      if (!candidates.some((c) => visible.has(c))) {
+        throw new Error(`${file.name}: type_name ${typeName.replace(/^\./, "")} not found in the file or its imports`);
+      }
+    }
+  }
 }
 
 function assertValidSpans(file: FileDescriptorProto): void {
