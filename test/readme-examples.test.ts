@@ -119,6 +119,12 @@ describe("README grpcurl examples against a fresh server", () => {
     expect(run.stdout).toContain("MUG-BLUE: 0 of 1 reserved in ams-1, 1 waiting, expected ");
   });
 
+  it("the batch reserved the first request and refused the second on its own", async () => {
+    const docs = jsonDocuments(run.stdout) as { results?: { reservation?: { orderId: string }; error?: { reason: string } }[] }[];
+    const batch = docs.find((d) => d.results)?.results;
+    expect(batch?.map((r) => r.reservation?.orderId ?? r.error?.reason)).toEqual(["9001", "INSUFFICIENT_STOCK"]);
+  });
+
   it("the cart hold was extended, confirmed (no expiry left) and cancelled", async () => {
     expect(await db.query(`SELECT state, release_reason, expire_time FROM reservation WHERE order_id = 'cart-77'`)).toEqual([
       { state: "RELEASED", release_reason: "CANCELLED", expire_time: null },
