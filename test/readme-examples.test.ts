@@ -6,8 +6,6 @@ import { readFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReleaseReason, ReservationState } from "../src/gen/inventory/v1/reservation.js";
-import { openTestDatabase, type TestDatabase } from "./support/database.js";
-import { startTestServer, type TestServer } from "./support/server.js";
 import { availability } from "./support/fixtures.js";
 import {
   grpcurlScript,
@@ -20,17 +18,9 @@ import {
   runReadmeExamples,
   type ScriptResult,
 } from "./support/readme-examples.js";
+import { useTestServer } from "./support/harness.js";
 
-let db: TestDatabase;
-let server: TestServer;
-beforeAll(async () => {
-  db = await openTestDatabase();
-  server = await startTestServer(db.orm);
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.close();
-});
+const { db, server } = useTestServer();
 
 const sku = "TSHIRT-RED-M";
 

@@ -2,23 +2,15 @@
 // own answer, and no oversell however the batches form or how many processes write.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { openTestDatabase, onRealPostgres, type TestDatabase } from "../support/database.js";
-import { rejection, startTestServer, type TestServer } from "../support/server.js";
+import { onRealPostgres } from "../support/database.js";
+import { rejection, startTestServer } from "../support/server.js";
 import { Priority, availability, reserveRequest, stockedSku } from "../support/fixtures.js";
 import { checkInvariants, noViolations } from "../support/invariants.js";
 import { openOrm, type Orm } from "../../src/db/orm.js";
 import { batchReserveRequestsMax } from "../../src/limits.js";
+import { useTestServer } from "../support/harness.js";
 
-let db: TestDatabase;
-let server: TestServer;
-beforeAll(async () => {
-  db = await openTestDatabase();
-  server = await startTestServer(db.orm);
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.close();
-});
+const { db, server } = useTestServer();
 
 describe("BatchReserve", () => {
   it("answers each request on its own: a reservation, the error it would have had alone, or its validation error", async () => {

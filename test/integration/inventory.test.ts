@@ -1,21 +1,12 @@
 // Warehouses, stock counts and adjustments, and availability reads.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { openTestDatabase, type TestDatabase } from "../support/database.js";
-import { rejection, startTestServer, type TestServer } from "../support/server.js";
+import { rejection } from "../support/server.js";
 import { AdjustmentReason, availability, newRequestId, newWarehouse, reserveRequest, stockedSku, unique } from "../support/fixtures.js";
 import { checkInvariants, noViolations } from "../support/invariants.js";
+import { useTestServer } from "../support/harness.js";
 
-let db: TestDatabase;
-let server: TestServer;
-beforeAll(async () => {
-  db = await openTestDatabase();
-  server = await startTestServer(db.orm);
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.close();
-});
+const { db, server } = useTestServer();
 
 describe("CreateWarehouse", () => {
   it("creates a warehouse and answers ALREADY_EXISTS on a repeat", async () => {

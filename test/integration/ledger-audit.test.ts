@@ -1,25 +1,15 @@
 // The ledger's hash chain detects tampering by a superuser; reconciliation repairs what it can
 // explain by appending entries and raises an alert for the rest.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase } from "../support/database.js";
-import { startTestServer, type TestServer } from "../support/server.js";
 import { AdjustmentReason, newRequestId, reserveRequest, stockedSku } from "../support/fixtures.js";
 import { checkInvariants } from "../support/invariants.js";
 import { verifyLedger } from "../../src/app/ledger-audit.js";
 import { reconcile } from "../../src/app/reconciler.js";
 import { systemClock } from "../../src/app/clock.js";
 import { ReleaseReason } from "../../src/gen/inventory/v1/reservation.js";
+import { useTestServer } from "../support/harness.js";
 
-let db: TestDatabase;
-let server: TestServer;
-beforeAll(async () => {
-  db = await openTestDatabase();
-  server = await startTestServer(db.orm);
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.close();
-});
+const { db, server } = useTestServer();
 
 /** A SKU with a short history: count, receipt, reserve, ship. */
 async function history(): Promise<{ sku: string; warehouseId: string }> {

@@ -1,22 +1,13 @@
 // Reserve and release through the real gRPC server on a real database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { openTestDatabase, type TestDatabase } from "../support/database.js";
-import { rejection, startTestServer, type TestServer } from "../support/server.js";
+import { rejection } from "../support/server.js";
 import { availability, newRequestId, newWarehouse, reserveRequest, stockedSku } from "../support/fixtures.js";
 import { checkInvariants, noViolations } from "../support/invariants.js";
 import { ReleaseReason, ReservationState } from "../../src/gen/inventory/v1/reservation.js";
+import { useTestServer } from "../support/harness.js";
 
-let db: TestDatabase;
-let server: TestServer;
-beforeAll(async () => {
-  db = await openTestDatabase();
-  server = await startTestServer(db.orm);
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.close();
-});
+const { db, server } = useTestServer();
 
 describe("Reserve", () => {
   it("holds the units and lowers availability by exactly the reserved quantity", async () => {

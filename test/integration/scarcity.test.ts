@@ -2,26 +2,17 @@
 // thresholds, expiring holds and shortfalls after external sales.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { openTestDatabase, type TestDatabase } from "../support/database.js";
-import { rejection, startTestServer, type TestServer } from "../support/server.js";
+import { rejection } from "../support/server.js";
 import { ManualClock } from "../support/clock.js";
 import { AdjustmentReason, Priority, availability, newRequestId, newWarehouse, reserveRequest, stockedSku } from "../support/fixtures.js";
 import { checkInvariants, noViolations } from "../support/invariants.js";
 import { ReservationApp } from "../../src/app/reservations.js";
 import { ReleaseReason, ReservationState, type Reservation } from "../../src/gen/inventory/v1/reservation.js";
+import { useTestServer } from "../support/harness.js";
 
 const day = 86_400_000;
-let db: TestDatabase;
-let server: TestServer;
 const clock = new ManualClock();
-beforeAll(async () => {
-  db = await openTestDatabase();
-  server = await startTestServer(db.orm, clock);
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.close();
-});
+const { db, server } = useTestServer(clock);
 
 const reserved = (r: Reservation | undefined) => r!.lines.map((l) => Number(l.reservedQuantity));
 const waiting = (r: Reservation | undefined) => r!.lines.map((l) => Number(l.waitingQuantity));

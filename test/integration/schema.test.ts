@@ -1,19 +1,9 @@
 // The database refuses what the service must never do, even when the service code is bypassed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase } from "../support/database.js";
-import { startTestServer, type TestServer } from "../support/server.js";
 import { reserveRequest, stockedSku } from "../support/fixtures.js";
+import { useTestServer } from "../support/harness.js";
 
-let db: TestDatabase;
-let server: TestServer;
-beforeAll(async () => {
-  db = await openTestDatabase();
-  server = await startTestServer(db.orm);
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.close();
-});
+const { db, server } = useTestServer();
 
 describe("schema invariants", () => {
   it("the ledger refuses UPDATE, DELETE and TRUNCATE", async () => {
