@@ -2,13 +2,13 @@
 // grpcurl see an outage as it happens and the recovery without a restart.
 import type { Logger } from "pino";
 import type { Orm } from "../db/orm.js";
+import { startPeriodicJob } from "./periodic-job.js";
 
 export function startDatabaseProbe(
   orm: Orm, logger: Logger, intervalMs: number, timeoutMs: number, onChange: (serving: boolean) => void,
 ): { stop(): Promise<void> } {
   let serving = true;
-  let running: Promise<void> | null = null;
-  const probe = async () => {
+  return startPeriodicJob("database probe", logger, intervalMs, async () => {
     let ok: boolean;
     try {
       await Promise.race([
@@ -25,15 +25,5 @@ export function startDatabaseProbe(
       if (ok) logger.info("database reachable again: health is SERVING");
       onChange(ok);
     }
-  };
-  const timer = setInterval(() => {
-    if (!running) running = probe().finally(() => { running = null; });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }
