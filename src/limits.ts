@@ -53,6 +53,14 @@ export const demotionRoundsMax = 100;
 export const expirySweepBatchMax = 200;
 /** Milliseconds between two runs of the expiry sweeper. */
 export const expirySweepIntervalMs = 1_000;
+/** Milliseconds a call waits for a pool connection before it fails UNAVAILABLE. */
+export const databaseAcquireTimeoutMs = 10_000;
+/**
+ * Milliseconds a statement may wait for a row lock, and run at all, before the database cancels
+ * it (longer than the acquire timeout, so a queue at the pool fails before the lock holder).
+ */
+export const databaseLockTimeoutMs = 15_000;
+export const databaseStatementTimeoutMs = 30_000;
 /** Transaction attempts after a deadlock or serialization failure. */
 export const transactionAttemptsMax = 4;
 /** Stock levels read per page by the ledger audit and by reconciliation. */

@@ -11,6 +11,7 @@ import { InventoryServiceService } from "./gen/inventory/v1/inventory_service.js
 import { ReservationServiceService } from "./gen/inventory/v1/reservation_service.js";
 import { inventoryHandlers, reservationHandlers } from "./grpc/handlers.js";
 import { addReflection } from "./grpc/reflection.js";
+import { tolerantDecoding } from "./grpc/tolerant-decoding.js";
 import {
   databaseProbeIntervalMs, databaseProbeTimeoutMs, expirySweepIntervalMs, grpcReceiveMessageBytesMax, reconcileIntervalMs, shutdownDrainMsMax,
 } from "./limits.js";
@@ -42,16 +43,37 @@ export interface ServerOptions {
   reconcileEveryMs?: number | null;
 }
 
+/** Registers the health service, keeping its open Watch streams so a shutdown can close them. */
+function addHealthTrackingWatchers(server: grpc.Server, health: HealthImplementation): Set<grpc.ServerWritableStream<unknown, unknown>> {
+  const open = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  health.addToServer({
+    addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation) {
+      const watch = implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>;
+      server.addService(definition, {
+        ...implementation,
+        watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+          open.add(call);
+          const forget = () => open.delete(call);
+          call.on("cancelled", forget);
+          call.on("finish", forget);
+          watch(call);
+        },
+      });
+    },
+  } as unknown as grpc.Server);
+  return open;
+}
+
 export async function startServer({
   orm, logger, host, port, clock = systemClock, sweepIntervalMs = expirySweepIntervalMs, reconcileEveryMs = reconcileIntervalMs,
 }: ServerOptions): Promise<RunningServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": grpcReceiveMessageBytesMax });
   const reservations = new ReservationApp(orm, clock);
-  server.addService(InventoryServiceService, inventoryHandlers(new InventoryApp(orm, clock), logger));
-  server.addService(ReservationServiceService, reservationHandlers(reservations, logger));
+  server.addService(tolerantDecoding(InventoryServiceService), inventoryHandlers(new InventoryApp(orm, clock), logger));
+  server.addService(tolerantDecoding(ReservationServiceService), reservationHandlers(reservations, logger));
   addReflection(server, imagePath);
   const health = new HealthImplementation(Object.fromEntries(["", ...servedServices].map((s) => [s, "SERVING" as const])));
-  health.addToServer(server);
+  const watchers = addHealthTrackingWatchers(server, health);
 
   const boundPort = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
@@ -79,6 +101,9 @@ export async function startServer({
       // Jobs first, so the database probe cannot report SERVING again while we drain.
       for (const job of jobs) await job.stop();
       for (const s of ["", ...servedServices]) health.setStatus(s, "NOT_SERVING");
+      // Watch streams never end by themselves and would hold the drain: they have seen
+      // NOT_SERVING now, so close them.
+      for (const call of watchers) call.end();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           logger.warn("drain timed out; cancelling in-flight calls");

@@ -15,6 +15,7 @@ import type { Reservation } from "../gen/inventory/v1/reservation.js";
 import { ConfirmReservationResponse, ExtendReservationResponse, ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
 import { coalesceBatchMax, coalesceQueueMax, expirySweepBatchMax, reserveAttemptsMax } from "../limits.js";
 import { reserveBatch, type BatchResult } from "./reserve-batch.js";
+import { releaseExpiredHolds } from "./expired-holds.js";
 import { ReserveCoalescer } from "./reserve-coalescer.js";
 import type { Clock } from "./clock.js";
 import { RetryTransaction, runIdempotent, runTransaction } from "./idempotent.js";
@@ -56,18 +57,15 @@ export class ReservationApp {
   }
 
   /** One order in its own transaction, with guarded updates per line. */
-  reserveAlone(cmd: ReserveCommand): Promise<ReserveResponse> {
+  async reserveAlone(cmd: ReserveCommand): Promise<ReserveResponse> {
     const time = this.clock.now();
+    await releaseExpiredHolds(this.orm, time, cmd.lines.map((l) => l.sku));
     const reservationId = this.newId();
     return runIdempotent(this.orm, {
       method: "Reserve", requestId: cmd.requestId, command: cmd, codec: ReserveResponse, time,
       attemptsMax: reserveAttemptsMax,
       work: async (em, record, attempt) => {
         const skus = [...new Set(cmd.lines.map((l) => l.sku))].sort();
-        // Expired holds on these SKUs give their units back first, so a new order can use them.
-        for (const expired of await findExpiredHolds(em, time, expirySweepBatchMax, skus)) {
-          await releaseReservation(em, expired, "EXPIRED", { requestId: `expiry:${expired}`, time }, true);
-        }
         const namedWarehouses = [...new Set(cmd.lines.flatMap((l) => (l.warehouseId === null ? [] : [l.warehouseId])))];
         // Optimistic snapshot first; the last attempt locks the rows (sorted) so it cannot miss.
         // An order that may wait locks at once: a receipt committing between an unlocked read and

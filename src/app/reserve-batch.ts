@@ -12,13 +12,13 @@ import { compareStockKeys, stockKey } from "../core/stock.js";
 import { isTransientConflict, translateDatabaseError } from "../db/errors.js";
 import { findStoredAnswers, storeAnswers, type StoredAnswer } from "../db/idempotency-repository.js";
 import type { Orm } from "../db/orm.js";
-import { findExpiredHolds, insertReservations } from "../db/reservation-repository.js";
+import { insertReservations } from "../db/reservation-repository.js";
 import { applyStockDelta, existingWarehouseIds, readStockLevels, type LedgerPart, type StockRow } from "../db/stock-repository.js";
 import { ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { expirySweepBatchMax, reserveAttemptsMax, transactionAttemptsMax } from "../limits.js";
+import { reserveAttemptsMax, transactionAttemptsMax } from "../limits.js";
+import { releaseExpiredHolds } from "./expired-holds.js";
 import type { Clock } from "./clock.js";
 import { planToReservation, reservePart, type PlannedReservation } from "./reservation-plan.js";
-import { releaseReservation } from "./stock-flow.js";
 
 export type BatchResult = { ok: true; response: ReserveResponse } | { ok: false; failure: Failure };
 
@@ -27,7 +27,7 @@ const method = "Reserve";
 /** Thrown inside the transaction to run it again: a stale snapshot, or a twin request committed first. */
 class RunAgain extends Error {}
 
-/** Thrown when every request failed: the transaction rolls back (so even its expiry releases). */
+/** Thrown when every request failed: the transaction rolls back and writes nothing. */
 class NothingGranted extends Error {
   constructor(readonly outcome: Map<number, BatchResult>) {
     super("no request of the batch succeeded");
@@ -79,11 +79,9 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
       if (pending.length === 0) break;
       try {
         const time = clock.now();
+        await releaseExpiredHolds(orm, time, pending.flatMap((i) => commands[i]!.lines.map((l) => l.sku)));
         const decided = await orm.em.fork().transactional(async (em) => {
           const skus = [...new Set(pending.flatMap((i) => commands[i]!.lines.map((l) => l.sku)))].sort();
-          for (const expired of await findExpiredHolds(em, time, expirySweepBatchMax, skus)) {
-            await releaseReservation(em, expired, "EXPIRED", { requestId: `expiry:${expired}`, time }, true);
-          }
           const lock = attempt >= reserveAttemptsMax || pending.some((i) => commands[i]!.waitForStock);
           const stock = await readStockLevels(em, skus, lock);
           const named = [...new Set(pending.flatMap((i) => commands[i]!.lines.flatMap((l) => (l.warehouseId ? [l.warehouseId] : []))))];

@@ -31,6 +31,8 @@ export function decodePageToken(token: string, filter: unknown): Result<string |
   }
   if (typeof body !== "object" || body === null) return invalidToken;
   const { after, filter: fingerprint } = body as Partial<TokenBody>;
-  if (typeof after !== "string" || !/^\d{1,19}$/.test(after) || fingerprint !== filterFingerprint(filter)) return invalidToken;
+  if (typeof after !== "string" || !/^\d{1,19}$/.test(after) || BigInt(after) > 9223372036854775807n || fingerprint !== filterFingerprint(filter)) {
+    return invalidToken;
+  }
   return ok(after);
 }

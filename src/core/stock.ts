@@ -73,7 +73,10 @@ export function summarizeAvailability(sku: string, warehouseId: string | null, l
   return sum;
 }
 
-/** Orders (sku, warehouse) keys the one way every transaction locks them, so none deadlock. */
+/**
+ * Orders (sku, warehouse) keys the one way every transaction locks them, so none deadlock. The
+ * SQL that locks several rows sorts with COLLATE "C", which orders these ASCII keys the same.
+ */
 export function compareStockKeys(a: { sku: string; warehouseId: string }, b: { sku: string; warehouseId: string }): number {
   if (a.sku !== b.sku) return a.sku < b.sku ? -1 : 1;
   if (a.warehouseId !== b.warehouseId) return a.warehouseId < b.warehouseId ? -1 : 1;

@@ -28,7 +28,15 @@ function isConnectionError(error: unknown): boolean {
   const code = codeOf(error);
   if (code && connectionErrorCodes.has(code)) return true;
   const message = error instanceof Error ? error.message : "";
-  return /Knex: Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message);
+  // "Transaction query already complete": knex's answer when the connection died under BEGIN;
+  // nothing was committed.
+  return /Knex: Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Transaction query already complete/i.test(message);
+}
+
+/** lock_timeout or statement_timeout: the database was too busy to answer in time. */
+function isTimeout(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === "55P03" || code === "57014";
 }
 
 /** Rethrows a database error as a ServiceError the gRPC layer can map; other errors pass unchanged. */
@@ -36,6 +44,12 @@ export function translateDatabaseError(error: unknown): never {
   if (error instanceof ServiceError) throw error;
   if (isConnectionError(error)) {
     throw new ServiceError({ reason: "DATABASE_UNAVAILABLE", message: "the database is unreachable; retry with the same request_id" });
+  }
+  if (isTimeout(error)) {
+    throw new ServiceError({ reason: "DATABASE_BUSY", message: "the database did not answer in time (a lock or statement timeout); retry with the same request_id" });
+  }
+  if (isTransientConflict(error)) {
+    throw new ServiceError({ reason: "TRANSACTION_CONFLICT", message: "the transaction kept conflicting with concurrent ones; retry with the same request_id" });
   }
   throw error;
 }

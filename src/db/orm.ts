@@ -3,6 +3,7 @@ import { MikroORM, type EntityManager } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import { entities } from "./entities.js";
 import { migrationsList } from "./migrations/index.js";
+import { databaseAcquireTimeoutMs, databaseLockTimeoutMs, databaseStatementTimeoutMs } from "../limits.js";
 
 export type Orm = MikroORM;
 export type Em = EntityManager;
@@ -19,7 +20,13 @@ export async function openOrm({ url, poolSize }: DatabaseOptions): Promise<Orm> 
     entities,
     extensions: [Migrator],
     migrations: { migrationsList, tableName: "schema_migration", transactional: true, allOrNothing: true, silent: true },
-    pool: { min: 0, max: poolSize, acquireTimeoutMillis: 10_000 },
+    pool: {
+      min: 0, max: poolSize, acquireTimeoutMillis: databaseAcquireTimeoutMs,
+      // A stuck lock or query must not hold a connection for ever.
+      afterCreate: (connection: { query(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) => {
+        connection.query(`SET lock_timeout = ${databaseLockTimeoutMs}; SET statement_timeout = ${databaseStatementTimeoutMs}`, (error) => done(error, connection));
+      },
+    },
     // int8 counters come back as strings from raw queries; entities map them to numbers.
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: false,

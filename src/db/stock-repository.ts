@@ -153,7 +153,7 @@ export async function readStockLevels(em: Em, skus: string[], lock = false): Pro
   if (skus.length === 0) return [];
   const rows = await em.execute<RawStockRow[]>(
     `SELECT ${stockColumns} FROM stock_level WHERE sku IN (SELECT jsonb_array_elements_text(?::jsonb))
-      ORDER BY sku, warehouse_id ${lock ? "FOR UPDATE" : ""}`,
+      ORDER BY sku COLLATE "C", warehouse_id COLLATE "C" ${lock ? "FOR UPDATE" : ""}`,
     [JSON.stringify(skus)],
   );
   return rows.map(toStockRow);
@@ -165,7 +165,7 @@ export async function lockStockLevels(em: Em, keys: { sku: string; warehouseId: 
   const rows = await em.execute<RawStockRow[]>(
     `SELECT ${stockColumns} FROM stock_level
       WHERE (sku, warehouse_id) IN (SELECT k.sku, k.warehouse_id FROM jsonb_to_recordset(?::jsonb) AS k(sku text, warehouse_id text))
-      ORDER BY sku, warehouse_id FOR UPDATE`,
+      ORDER BY sku COLLATE "C", warehouse_id COLLATE "C" FOR UPDATE`,
     [JSON.stringify(keys.map((k) => ({ sku: k.sku, warehouse_id: k.warehouseId })))],
   );
   return rows.map(toStockRow);

@@ -3,9 +3,19 @@ import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { ServiceError } from "../core/failure.js";
 import { failureOf, toGrpcError } from "./errors.js";
+import { MalformedRequest } from "./tolerant-decoding.js";
 
 export function unary<Req, Res>(logger: Logger, method: string, handle: (request: Req) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    if (call.request instanceof MalformedRequest) {
+      callback(toGrpcError({
+        reason: "MALFORMED_REQUEST",
+        message: `the request is not a valid ${method} message: ${call.request.detail}`,
+        metadata: { field: "request" },
+        violations: [{ field: "request", reason: "MALFORMED_REQUEST", description: "does not decode as the method's protobuf message" }],
+      }));
+      return;
+    }
     // Through a promise, so a synchronous throw (a parse failure) is answered like any other.
     Promise.resolve(call.request).then(handle).then(
       (response) => callback(null, response),
