@@ -1,0 +1,57 @@
+// `npm run forecast -- <command>`: the forecast worker's entry point and subcommand dispatcher.
+// backtest works on files alone; import and run --once belong to the database layer.
+import { backtest } from "./backtest.js";
+import { parseArgs, usage, type BacktestArgs } from "./cli-args.js";
+import { reportJson, reportTable } from "./report.js";
+import { readSalesFile } from "./series-file.js";
+
+const exitUsage = 2;
+const exitBadInput = 1;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n${usage}\n`);
+    return exitUsage;
+  }
+  const command = parsed.value;
+  switch (command.command) {
+    case "help":
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    case "backtest":
+      return runBacktest(command);
+    // The database layer (sales_history, proposals, schedule, advisory lock) plugs in here.
+    case "import":
+    case "run":
+      process.stderr.write("not available yet: needs the database layer (issue 4, part 2)\n");
+      return exitUsage;
+  }
+}
+
+async function runBacktest(args: BacktestArgs): Promise<number> {
+  let parsed;
+  try {
+    parsed = await readSalesFile(args.input);
+  } catch (e) {
+    process.stderr.write(`cannot read ${args.input}: ${(e as Error).message}\n`);
+    return exitBadInput;
+  }
+  if (!parsed.ok) {
+    for (const error of parsed.errors) process.stderr.write(`${args.input}:${error.line}: ${error.message}\n`);
+    process.stderr.write(`${parsed.errors.length} bad row(s); nothing was evaluated\n`);
+    return exitBadInput;
+  }
+  const [report] = backtest(parsed.series, {
+    serviceLevels: [args.serviceLevel],
+    leadTimePeriods: args.leadTimePeriods,
+    reviewPeriods: args.reviewPeriods,
+    leadTimeStdPeriods: args.leadTimeStdPeriods,
+    ...(args.origins === null ? {} : { origins: args.origins }),
+  });
+  if (report === undefined) return exitBadInput;
+  process.stdout.write(`${args.json ? reportJson(report) : reportTable(report)}\n`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
