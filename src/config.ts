@@ -10,6 +10,26 @@ export interface Config {
   embeddedDataDir: string;
   databasePoolSize: number;
   logLevel: string;
+  /** How Reserve guards stock: see ReserveStrategy. */
+  reserveStrategy: ReserveStrategy;
+}
+
+/**
+ * `coalesced` (the default): single-line reserves of one SKU share one transaction per tick.
+ * `guarded`: every reserve in its own transaction, one conditional UPDATE per line.
+ * `row-locking`: SELECT ... FOR UPDATE, check in code, then write: the peers' design, kept as the
+ * benchmark's baseline (bench/, issue 5).
+ */
+export type ReserveStrategy = "coalesced" | "guarded" | "row-locking";
+export const reserveStrategies: readonly ReserveStrategy[] = ["coalesced", "guarded", "row-locking"];
+
+/** Reads STOCKHOLD_RESERVE_STRATEGY; unset selects `coalesced`. */
+export function reserveStrategyFrom(env: NodeJS.ProcessEnv = process.env): ReserveStrategy {
+  const value = env.STOCKHOLD_RESERVE_STRATEGY || "coalesced";
+  if (!(reserveStrategies as readonly string[]).includes(value)) {
+    throw new Error(`STOCKHOLD_RESERVE_STRATEGY must be one of ${reserveStrategies.join(", ")}, got ${value}`);
+  }
+  return value as ReserveStrategy;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -24,5 +44,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedDataDir: env.STOCKHOLD_DATA_DIR ?? ".stockhold/pgdata",
     databasePoolSize: poolSize,
     logLevel: env.LOG_LEVEL ?? "info",
+    reserveStrategy: reserveStrategyFrom(env),
   };
 }

@@ -12,6 +12,8 @@ import { ReservationServiceService } from "./gen/inventory/v1/reservation_servic
 import { inventoryHandlers, reservationHandlers } from "./grpc/handlers.js";
 import { addReflection } from "./grpc/reflection.js";
 import { tolerantDecoding } from "./grpc/tolerant-decoding.js";
+import { RowLockingReservationApp } from "./app/row-locking-reserve.js";
+import { reserveStrategyFrom, type ReserveStrategy } from "./config.js";
 import {
   databaseProbeIntervalMs, databaseProbeTimeoutMs, expirySweepIntervalMs, grpcReceiveMessageBytesMax, reconcileIntervalMs, shutdownDrainMsMax,
 } from "./limits.js";
@@ -41,6 +43,8 @@ export interface ServerOptions {
   sweepIntervalMs?: number | null;
   /** Milliseconds between reconciliation runs; null runs none. */
   reconcileEveryMs?: number | null;
+  /** How Reserve guards stock; absent reads STOCKHOLD_RESERVE_STRATEGY (default `coalesced`). */
+  reserveStrategy?: ReserveStrategy;
 }
 
 /** Registers the health service, keeping its open Watch streams so a shutdown can close them. */
@@ -66,9 +70,11 @@ function addHealthTrackingWatchers(server: grpc.Server, health: HealthImplementa
 
 export async function startServer({
   orm, logger, host, port, clock = systemClock, sweepIntervalMs = expirySweepIntervalMs, reconcileEveryMs = reconcileIntervalMs,
+  reserveStrategy = reserveStrategyFrom(),
 }: ServerOptions): Promise<RunningServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": grpcReceiveMessageBytesMax });
-  const reservations = new ReservationApp(orm, clock);
+  const reservations = reserveStrategy === "row-locking" ? new RowLockingReservationApp(orm, clock)
+    : new ReservationApp(orm, clock, { coalesce: reserveStrategy === "coalesced" });
   server.addService(tolerantDecoding(InventoryServiceService), inventoryHandlers(new InventoryApp(orm, clock), logger));
   server.addService(tolerantDecoding(ReservationServiceService), reservationHandlers(reservations, logger));
   addReflection(server, imagePath);
@@ -79,7 +85,7 @@ export async function startServer({
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
   );
   const address = `${host}:${boundPort}`;
-  logger.info({ address }, "gRPC server listening");
+  logger.info({ address, reserveStrategy }, "gRPC server listening");
   const jobs = [
     ...(sweepIntervalMs === null ? [] : [startPeriodicJob("expiry sweep", logger, sweepIntervalMs, async () => {
       const released = await reservations.sweepExpired();

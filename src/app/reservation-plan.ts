@@ -14,7 +14,9 @@ export interface PlannedReservation {
   response: ReserveResponse;
 }
 
-export function planToReservation(cmd: ReserveCommand, plan: PlannedLine[], stock: StockRow[], reservationId: string, time: Date): PlannedReservation {
+export function planToReservation(
+  cmd: ReserveCommand, plan: PlannedLine[], stock: Pick<StockRow, "sku" | "warehouseId" | "leadTimeMs">[], reservationId: string, time: Date,
+): PlannedReservation {
   const leadTimes = new Map(stock.map((s) => [stockKey(s), s.leadTimeMs]));
   const lines: LineRecord[] = plan.map((p) => ({
     lineIndex: p.index, sku: p.sku, warehouseId: p.warehouseId, requested: p.requested, reserved: p.reserved, waiting: p.waiting,
