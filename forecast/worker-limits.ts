@@ -5,7 +5,7 @@ export const stockLevelsPageMax = 200;
 /** Days of sales history a run reads per stock level and for ABC classes (six years). */
 export const historyDaysMax = 6 * 366;
 /** Periods of history stored with a proposal, for planners (GetBufferProposal). */
-export const proposalHistoryPeriodsMax = 36;
+export { proposalHistoryPeriodsMax } from "../src/limits.js";
 /** Sales rows written per statement by an import. */
 export const importRowsPerStatementMax = 5_000;
 /** Times one stock level is tried again when its policy changed under the worker. */
@@ -18,4 +18,4 @@ export const workerName = "forecast-worker";
  */
 export const runLockKeys = [0x53544b48, 0x46435354] as const;
 /** Characters of the policy reason the worker writes (the API's limit for SetStockPolicy). */
-export const policyReasonLengthMax = 200;
+export { policyReasonLengthMax } from "../src/limits.js";

@@ -28,6 +28,8 @@ export type ErrorReason =
   | "HOLD_EXPIRED"
   | "NO_TTL"
   | "STOCK_LEVEL_NOT_FOUND"
+  | "PROPOSAL_NOT_FOUND"
+  | "PROPOSAL_DECIDED"
   | "DATABASE_UNAVAILABLE"
   | "OVERLOADED"
   | "INTERNAL";

@@ -17,8 +17,9 @@ import { onRealPostgres } from "../support/database.js";
 import { newRequestId, newWarehouse, reserveRequest, unique } from "../support/fixtures.js";
 import { checkInvariants, noViolations } from "../support/invariants.js";
 import { useTestServer } from "../support/harness.js";
+import { dayMs, dayOrdinal, insertHistory, seasonalHistory } from "../support/sales-history.js";
 
-const day = 86_400_000;
+const day = dayMs;
 const clock = new ManualClock(new Date("2026-12-01T02:00:00Z"));
 const { db, server } = useTestServer(clock);
 const logger = pino({ level: "silent" });
@@ -34,40 +35,10 @@ const finished = (result: RunResult) => {
   return result.run;
 };
 
-/** A seeded generator (mulberry32), so the history and every figure below are the same each run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const firstDay = Date.parse("2022-12-01T00:00:00Z") / day;
-const asOfDay = Date.parse("2026-12-01T00:00:00Z") / day;
-const dayLabel = (d: number) => new Date(d * day).toISOString().slice(0, 10);
-
-/** Four years of daily sales with a yearly swing (peak in late spring, trough in late autumn) and noise. */
-function seasonalHistory(seed: number, dailyMean: number): { day: number; units: number }[] {
-  const next = random(seed);
-  const out: { day: number; units: number }[] = [];
-  for (let d = firstDay; d < asOfDay; d++) {
-    const month = new Date(d * day).getUTCMonth();
-    const mean = dailyMean * (1 + 0.5 * Math.sin((2 * Math.PI * month) / 12));
-    out.push({ day: d, units: Math.max(0, Math.round(mean * (0.4 + 1.2 * next()))) });
-  }
-  return out;
-}
-
-async function insertHistory(sku: string, warehouseId: string, points: { day: number; units: number }[]): Promise<void> {
-  await db.query(
-    `INSERT INTO sales_history (sku, warehouse_id, day, units)
-     SELECT ?, ?, r.day, r.units FROM jsonb_to_recordset(?::jsonb) AS r(day date, units bigint)`,
-    [sku, warehouseId, JSON.stringify(points.map((p) => ({ day: dayLabel(p.day), units: p.units })))],
-  );
-}
+const firstDay = dayOrdinal("2022-12-01");
+const asOfDay = dayOrdinal("2026-12-01");
+const history4y = (seed: number, dailyMean: number) => seasonalHistory(seed, dailyMean, firstDay, asOfDay);
+const insert = (sku: string, warehouseId: string, points: { day: number; units: number }[]) => insertHistory(db, sku, warehouseId, points);
 
 /** What the forecast core proposes for this history, computed here independently of the worker. */
 function coreUnits(points: { day: number; units: number }[], serviceLevel: number, leadTimeMs: number): number {
@@ -111,12 +82,12 @@ beforeAll(async () => {
     skus[name] = unique(`FC-${name.toUpperCase()}`);
     await server.inventory.setStock({ requestId: newRequestId(), sku: skus[name], warehouseId, onHand: "0" });
   }
-  const history = { apply: seasonalHistory(1, 12), propose: seasonalHistory(2, 6), same: seasonalHistory(3, 1) };
-  for (const name of ["apply", "propose", "same"] as const) await insertHistory(skus[name], warehouseId, history[name]);
+  const history = { apply: history4y(1, 12), propose: history4y(2, 6), same: history4y(3, 1) };
+  for (const name of ["apply", "propose", "same"] as const) await insert(skus[name], warehouseId, history[name]);
   // Too short for one whole month before the run's day: the core refuses it.
-  await insertHistory(skus.short, warehouseId, [{ day: asOfDay - 3, units: 2 }, { day: asOfDay - 2, units: 1 }]);
+  await insert(skus.short, warehouseId, [{ day: asOfDay - 3, units: 2 }, { day: asOfDay - 2, units: 1 }]);
   // Sales on or after the run's day are not history yet.
-  await insertHistory(skus.none, warehouseId, [{ day: asOfDay, units: 5 }]);
+  await insert(skus.none, warehouseId, [{ day: asOfDay, units: 5 }]);
 
   const volumes = Object.entries(history).map(([name, points]) => ({ sku: skus[name as keyof typeof history], units: points.reduce((s, p) => s + p.units, 0) }));
   volumes.push({ sku: skus.short, units: 3 });
