@@ -209,6 +209,20 @@ describe("a forecast run", () => {
     expect((await run({ runId })).status).toBe("already_succeeded");
   });
 
+  it.each([
+    ["week", "2026-W48", "2026-W49"],
+    ["day", "2026-11-30", "2026-12-01"],
+  ])("forecasts in %ss when FORECAST_PERIOD says so", async (period, lastHistory, firstForecast) => {
+    const parsed = parseWorkerConfig({ FORECAST_PERIOD: period, FORECAST_GUARDRAIL: "0" });
+    if (!parsed.ok) throw new Error(parsed.errors.join("; "));
+    const summary = finished(await run({ runId: `period-${period}`, config: parsed.value }));
+    expect(summary).toMatchObject({ state: "SUCCEEDED", failed: 0, settings: { period } });
+    const [p] = await proposals("run_id = ? AND sku = ?", [summary.runId, skus.propose]);
+    expect(p!.rationale).toMatchObject({ periodKind: period });
+    expect(p!.history.at(-1)!.period).toBe(lastHistory);
+    expect(p!.forecast.periods[0]!.period).toBe(firstForecast);
+  });
+
   it("the run's command refuses bad settings and arguments with exit code 2", async () => {
     let stderr = "";
     const deps: CommandDeps = { env: { FORECAST_PERIOD: "year" }, stderr: (t) => (stderr += t), openDatabase: () => Promise.reject(new Error("must not open")) };
