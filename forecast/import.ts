@@ -23,7 +23,7 @@ export async function importSales(orm: Orm, plan: ImportPlan): Promise<ImportRes
       const unknown = [...plan.warehouses].filter(([id]) => !known.has(id));
       if (unknown.length > 0) {
         throw new UnknownWarehouses(unknown.map(([id, line]) => ({
-          line, message: `warehouse ${JSON.stringify(id)} does not exist (create it with CreateWarehouse first)${line === 0 ? " (--warehouse)" : ""}`,
+          line, message: `warehouse ${JSON.stringify(id)}${line === 0 ? " (--warehouse)" : ""} does not exist: create it with CreateWarehouse first`,
         })));
       }
       for (let i = 0; i < plan.rows.length; i += importRowsPerStatementMax) await replaceSales(em, plan.rows.slice(i, i + importRowsPerStatementMax));

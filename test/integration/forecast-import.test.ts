@@ -109,10 +109,10 @@ describe("forecast import", () => {
     const missing = unique("nowhere");
     const run = await runImport(["sku,warehouse_id,period,units", `${sku},${wh},2026-01,1`, `${sku},${missing},2026-01,1`, `${sku},${missing},2026-02,1`].join("\n"));
     expect(run.code).toBe(1);
-    expect(run.stderr[0]).toBe(`FILE:3: warehouse "${missing}" does not exist (create it with CreateWarehouse first)`);
+    expect(run.stderr[0]).toBe(`FILE:3: warehouse "${missing}" does not exist: create it with CreateWarehouse first`);
     expect(await salesOf(sku)).toEqual([]);
     const viaOption = await runImport(["series_id,period,units", `${sku},2026-01,1`].join("\n"), "--warehouse", missing);
-    expect(viaOption.stderr[0]).toBe(`FILE: warehouse "${missing}" does not exist (create it with CreateWarehouse first) (--warehouse)`);
+    expect(viaOption.stderr[0]).toBe(`FILE: warehouse "${missing}" (--warehouse) does not exist: create it with CreateWarehouse first`);
   });
 
   it("needs --warehouse for a series_id file, and refuses it for a sku,warehouse_id file", async () => {
