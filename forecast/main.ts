@@ -1,6 +1,7 @@
 // `npm run forecast -- <command>`: the forecast worker's entry point and subcommand dispatcher.
-// backtest works on files alone; import and run --once belong to the database layer.
+// backtest works on files alone; import and run need the database (db-commands.ts).
 import { backtest } from "./backtest.js";
+import { runImportCommand, runWorkerCommand } from "./db-commands.js";
 import { parseArgs, usage, type BacktestArgs } from "./cli-args.js";
 import { reportJson, reportTable } from "./report.js";
 import { readSalesFile } from "./series-file.js";
@@ -21,11 +22,11 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case "backtest":
       return runBacktest(command);
-    // The database layer (sales_history, proposals, schedule, advisory lock) plugs in here.
+    // The database layer: sales_history import, and the worker (once, or on its schedule).
     case "import":
+      return runImportCommand(command.args);
     case "run":
-      process.stderr.write("not available yet: needs the database layer (issue 4, part 2)\n");
-      return exitUsage;
+      return runWorkerCommand(command.args);
   }
 }
 

@@ -78,3 +78,10 @@ export const batchReserveRequestsMax = 1_000;
 export const coalesceBatchMax = 500;
 /** Reserve calls waiting for one SKU's coalescer before new ones are refused RESOURCE_EXHAUSTED. */
 export const coalesceQueueMax = 20_000;
+/** Characters in the decided_by of a buffer proposal decision. */
+export const decidedByLengthMax = 128;
+/** Characters in the reason of a buffer proposal decision. */
+export const decisionReasonLengthMax = 500;
+/** Periods of history GetBufferProposal returns when asked for 0, and at most (the worker stores that many). */
+export const proposalHistoryPeriodsDefault = 24;
+export const proposalHistoryPeriodsMax = 36;

@@ -9,6 +9,9 @@ import { systemClock, type Clock } from "./app/clock.js";
 import type { Orm } from "./db/orm.js";
 import { InventoryServiceService } from "./gen/inventory/v1/inventory_service.js";
 import { ReservationServiceService } from "./gen/inventory/v1/reservation_service.js";
+import { BufferServiceService } from "./gen/inventory/v1/buffer_service.js";
+import { BufferApp } from "./app/buffers.js";
+import { bufferHandlers } from "./grpc/buffer-handlers.js";
 import { inventoryHandlers, reservationHandlers } from "./grpc/handlers.js";
 import { addReflection } from "./grpc/reflection.js";
 import { tolerantDecoding } from "./grpc/tolerant-decoding.js";
@@ -23,7 +26,7 @@ import { reconcile } from "./app/reconciler.js";
 
 export const imagePath = fileURLToPath(new URL("./gen/image.binpb", import.meta.url));
 
-const servedServices = ["inventory.v1.InventoryService", "inventory.v1.ReservationService"] as const;
+const servedServices = ["inventory.v1.InventoryService", "inventory.v1.ReservationService", "inventory.v1.BufferService"] as const;
 
 export interface RunningServer {
   /** host:port the server listens on. */
@@ -77,6 +80,7 @@ export async function startServer({
     : new ReservationApp(orm, clock, { coalesce: reserveStrategy === "coalesced" });
   server.addService(tolerantDecoding(InventoryServiceService), inventoryHandlers(new InventoryApp(orm, clock), logger));
   server.addService(tolerantDecoding(ReservationServiceService), reservationHandlers(reservations, logger));
+  server.addService(tolerantDecoding(BufferServiceService), bufferHandlers(new BufferApp(orm, clock), logger));
   addReflection(server, imagePath);
   const health = new HealthImplementation(Object.fromEntries(["", ...servedServices].map((s) => [s, "SERVING" as const])));
   const watchers = addHealthTrackingWatchers(server, health);

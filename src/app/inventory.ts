@@ -8,9 +8,10 @@ import { heldBack, stockKey, summarizeAvailability } from "../core/stock.js";
 import { Warehouse } from "../db/entities.js";
 import { isUniqueViolation, translateDatabaseError } from "../db/errors.js";
 import type { Em, Orm } from "../db/orm.js";
+import { addSales, salesDay } from "../db/sales-repository.js";
 import { listAlerts } from "../db/alert-repository.js";
 import {
-  applyStockDelta, ensureStockLevel, existingWarehouseIds, readHoldFigures, readStockLevel, readStockLevels, updatePolicy,
+  applyStockDelta, ensureStockLevel, existingWarehouseIds, readHoldFigures, readStockLevel, readStockLevels, updatePolicy, type StockRow,
 } from "../db/stock-repository.js";
 import type { Alert, Availability, StockPolicy, Warehouse as WarehouseMessage } from "../gen/inventory/v1/stock.js";
 import { AdjustStockResponse, FillWaitingReservationsResponse, SetStockPolicyResponse, SetStockResponse } from "../gen/inventory/v1/inventory_service.js";
@@ -66,6 +67,7 @@ export class InventoryApp {
       work: async (em, record) => {
         await requireWarehouse(em, cmd.warehouseId);
         const after = await changeOnHand(em, cmd, cmd.delta, { kind: "ADJUST_STOCK", payload: { reason: cmd.reason } }, { requestId: cmd.requestId, time });
+        if (cmd.reason === "EXTERNAL_SALE") await addSales(em, [{ sku: cmd.sku, warehouseId: cmd.warehouseId, day: salesDay(time), units: -cmd.delta }]);
         const response = { stockLevel: stockLevelView(after) };
         await record(response);
         return response;
@@ -73,32 +75,17 @@ export class InventoryApp {
     });
   }
 
-  setStockPolicy(cmd: SetStockPolicyCommand): Promise<SetStockPolicyResponse> {
+  /**
+   * `alongside` runs in the same transaction after the policy is written, with the row as it
+   * was before (the forecast worker records its proposal there); it does not run on a replay.
+   */
+  setStockPolicy(cmd: SetStockPolicyCommand, alongside?: (em: Em, before: StockRow) => Promise<void>): Promise<SetStockPolicyResponse> {
     const time = this.clock.now();
     return runIdempotent(this.orm, {
       method: "SetStockPolicy", requestId: cmd.requestId, command: cmd, codec: SetStockPolicyResponse, time,
       work: async (em, record) => {
-        await requireWarehouse(em, cmd.warehouseId);
-        await ensureStockLevel(em, cmd.sku, cmd.warehouseId, time);
-        const before = (await readStockLevel(em, cmd.sku, cmd.warehouseId, true))!;
-        const policy = {
-          minStock: cmd.minStock ?? before.minStock,
-          leadTimeMs: cmd.leadTimeMs ?? before.leadTimeMs,
-          autoActivate: cmd.autoActivate ?? before.autoActivate,
-          safetyBuffer: cmd.safetyBuffer ?? before.safetyBuffer,
-        };
-        await updatePolicy(em, cmd.sku, cmd.warehouseId, policy, time);
-        // The ledger audits every policy change; its zero deltas leave the replay unchanged.
-        await applyStockDelta(em, cmd, "constraints_only", [{
-          kind: "POLICY", reservationId: null, onHandDelta: 0, reservedDelta: 0,
-          payload: {
-            reason: cmd.reason,
-            before: { min_stock: before.minStock, lead_time_ms: before.leadTimeMs, auto_activate: before.autoActivate, safety_buffer: before.safetyBuffer },
-            after: { min_stock: policy.minStock, lead_time_ms: policy.leadTimeMs, auto_activate: policy.autoActivate, safety_buffer: policy.safetyBuffer },
-          },
-        }], { requestId: cmd.requestId, time });
-        const freed = heldBack(policy) < heldBack(before) || (policy.autoActivate && !before.autoActivate);
-        if (freed) await fillWaiting(em, cmd, { requestId: cmd.requestId, time });
+        const before = await writeStockPolicy(em, cmd, time);
+        await alongside?.(em, before);
         const response = { stockPolicy: stockPolicyView((await readStockLevel(em, cmd.sku, cmd.warehouseId))!) };
         await record(response);
         return response;
@@ -175,6 +162,36 @@ export class InventoryApp {
       translateDatabaseError(error);
     }
   }
+}
+
+/**
+ * A stock policy change inside the caller's transaction: locks the stock level, writes the
+ * policy and its ledger entry, and fills waiting orders when fewer units are held back.
+ * Returns the row as it was before.
+ */
+export async function writeStockPolicy(em: Em, cmd: SetStockPolicyCommand, time: Date): Promise<StockRow> {
+  await requireWarehouse(em, cmd.warehouseId);
+  await ensureStockLevel(em, cmd.sku, cmd.warehouseId, time);
+  const before = (await readStockLevel(em, cmd.sku, cmd.warehouseId, true))!;
+  const policy = {
+    minStock: cmd.minStock ?? before.minStock,
+    leadTimeMs: cmd.leadTimeMs ?? before.leadTimeMs,
+    autoActivate: cmd.autoActivate ?? before.autoActivate,
+    safetyBuffer: cmd.safetyBuffer ?? before.safetyBuffer,
+  };
+  await updatePolicy(em, cmd.sku, cmd.warehouseId, policy, time);
+  // The ledger audits every policy change; its zero deltas leave the replay unchanged.
+  await applyStockDelta(em, cmd, "constraints_only", [{
+    kind: "POLICY", reservationId: null, onHandDelta: 0, reservedDelta: 0,
+    payload: {
+      reason: cmd.reason,
+      before: { min_stock: before.minStock, lead_time_ms: before.leadTimeMs, auto_activate: before.autoActivate, safety_buffer: before.safetyBuffer },
+      after: { min_stock: policy.minStock, lead_time_ms: policy.leadTimeMs, auto_activate: policy.autoActivate, safety_buffer: policy.safetyBuffer },
+    },
+  }], { requestId: cmd.requestId, time });
+  const freed = heldBack(policy) < heldBack(before) || (policy.autoActivate && !before.autoActivate);
+  if (freed) await fillWaiting(em, cmd, { requestId: cmd.requestId, time });
+  return before;
 }
 
 export async function requireWarehouse(em: Em, warehouseId: string): Promise<void> {

@@ -13,6 +13,7 @@ import { applyLineChanges, findLines, loadHeldLines, loadWaitingQueue, lockReser
 import {
   applyStockDelta, ensureStockLevel, lockStockLevels, readStockLevel, type LedgerContext, type LedgerPart, type StockRow,
 } from "../db/stock-repository.js";
+import { addSales, salesDay } from "../db/sales-repository.js";
 import { demotionBatchLinesMax, demotionRoundsMax, fillBatchLinesMax, fillRoundsMax } from "../limits.js";
 
 export interface StockKey { sku: string; warehouseId: string }
@@ -136,6 +137,8 @@ export async function releaseReservation(
     if (!after) throw new Error(`stock level ${delta.sku}/${delta.warehouseId} of a held line is missing`);
   }
   if (reason !== "SHIPPED") for (const delta of deltas) await fillWaiting(em, delta, context);
+  // Shipped units are sales: the forecast worker's history, written in the same transaction.
+  else await addSales(em, deltas.map((d) => ({ sku: d.sku, warehouseId: d.warehouseId, day: salesDay(context.time), units: -d.onHandDelta })));
   return {
     reservation: { ...reservation, state: "RELEASED", releaseReason: reason, updateTime: context.time },
     lines: lines.map((l) => ({ ...l, waiting: 0, expectedTime: null })),

@@ -255,7 +255,7 @@ export function parseListAlerts(r: ListAlertsRequest): Result<ListAlertsQuery> {
   return finish(c, () => ({ sku: sku || null, warehouseId: warehouseId ?? null, pageSize: pageSize!, pageToken: r.pageToken }));
 }
 
-function pageSizeField(raw: number): f.Parsed<number> {
+export function pageSizeField(raw: number): f.Parsed<number> {
   if (raw < 0) return { violation: { field: "page_size", reason: "FIELD_OUT_OF_RANGE", description: "must not be negative" } };
   return { value: raw === 0 ? pageSizeDefault : Math.min(raw, pageSizeMax) };
 }

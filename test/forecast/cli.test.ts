@@ -67,12 +67,12 @@ describe("npm run forecast (the process)", () => {
     expect(result.stderr).toContain(`${file}:4:`);
   });
 
-  it("says import and run need the database layer, and exits 2", () => {
-    for (const args of [["import", "x.csv"], ["run", "--once"]]) {
-      const result = run(...args);
-      expect(result.status).toBe(2);
-      expect(result.stderr).toBe("not available yet: needs the database layer (issue 4, part 2)\n");
-      expect(result.stdout).toBe("");
-    }
+  it("import and run need a database: without DATABASE_URL or --embedded, run says so and exits 2", () => {
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const result = spawnSync(process.execPath, ["--import", "tsx", "forecast/main.ts", "run", "--once"], { cwd: repo, encoding: "utf8", env });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("Set DATABASE_URL, or pass --embedded");
+    expect(result.stdout).toBe("");
   });
 });

@@ -6,6 +6,7 @@ import type { Orm } from "../../src/db/orm.js";
 import type { Clock } from "../../src/app/clock.js";
 import { InventoryServiceClient, type InventoryServiceServer } from "../../src/gen/inventory/v1/inventory_service.js";
 import { ReservationServiceClient, type ReservationServiceServer } from "../../src/gen/inventory/v1/reservation_service.js";
+import { BufferServiceClient, type BufferServiceServer } from "../../src/gen/inventory/v1/buffer_service.js";
 import { decodeStatus, type StatusDetails } from "../../src/grpc/status-details.js";
 
 type Callback<Res> = (error: grpc.ServiceError | null, response: Res) => void;
@@ -32,8 +33,9 @@ export interface TestServer {
   address: string;
   inventory: Promised<InventoryServiceServer>;
   reservations: Promised<ReservationServiceServer>;
+  buffers: Promised<BufferServiceServer>;
   /** A new connection, for tests that want many independent clients. */
-  connect(): { inventory: Promised<InventoryServiceServer>; reservations: Promised<ReservationServiceServer>; close(): void };
+  connect(): { inventory: Promised<InventoryServiceServer>; reservations: Promised<ReservationServiceServer>; buffers: Promised<BufferServiceServer>; close(): void };
   stop(): Promise<void>;
 }
 
@@ -46,13 +48,16 @@ export async function startTestServer(orm: Orm, clock?: Clock, sweepIntervalMs: 
     const credentials = grpc.credentials.createInsecure();
     const inventory = new InventoryServiceClient(running.address, credentials);
     const reservations = new ReservationServiceClient(running.address, credentials);
-    opened.push(inventory, reservations);
+    const buffers = new BufferServiceClient(running.address, credentials);
+    opened.push(inventory, reservations, buffers);
     return {
       inventory: promised<InventoryServiceServer>(inventory),
       reservations: promised<ReservationServiceServer>(reservations),
+      buffers: promised<BufferServiceServer>(buffers),
       close() {
         inventory.close();
         reservations.close();
+        buffers.close();
       },
     };
   };
@@ -61,6 +66,7 @@ export async function startTestServer(orm: Orm, clock?: Clock, sweepIntervalMs: 
     address: running.address,
     inventory: main.inventory,
     reservations: main.reservations,
+    buffers: main.buffers,
     connect,
     async stop() {
       for (const c of opened) c.close();

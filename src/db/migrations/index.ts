@@ -3,9 +3,11 @@ import type { MigrationObject } from "@mikro-orm/core";
 import { Migration20261201000000_foundation } from "./Migration20261201000000_foundation.js";
 import { Migration20261201010000_scarcity } from "./Migration20261201010000_scarcity.js";
 import { Migration20261201020000_reliability } from "./Migration20261201020000_reliability.js";
+import { Migration20261201030000_forecast } from "./Migration20261201030000_forecast.js";
 
 export const migrationsList: MigrationObject[] = [
   { name: "Migration20261201000000_foundation", class: Migration20261201000000_foundation },
   { name: "Migration20261201010000_scarcity", class: Migration20261201010000_scarcity },
   { name: "Migration20261201020000_reliability", class: Migration20261201020000_reliability },
+  { name: "Migration20261201030000_forecast", class: Migration20261201030000_forecast },
 ];
