@@ -1,25 +1,12 @@
 // Many clients racing for the same rows through the real gRPC server: no oversell, no deadlock.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { openTestDatabase, type TestDatabase } from "../support/database.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { useTestServer } from "../support/harness.js";
 import { availability, reserveRequest, stockedSku } from "../support/fixtures.js";
 import { checkInvariants, noViolations } from "../support/invariants.js";
 
-let db: TestDatabase;
-let server: TestServer;
-let clients: ReturnType<TestServer["connect"]>[];
-beforeAll(async () => {
-  db = await openTestDatabase();
-  server = await startTestServer(db.orm);
-  // Independent HTTP/2 connections, as separate checkout instances would open.
-  clients = Array.from({ length: 8 }, () => server.connect());
-});
-afterAll(async () => {
-  for (const c of clients ?? []) c.close();
-  await server?.stop();
-  await db?.close();
-});
+// Independent HTTP/2 connections, as separate checkout instances would open.
+const { db, server, clients } = useTestServer(undefined, { connections: 8 });
 
 describe("concurrent reservations", () => {
   it("500 concurrent reserves of 1 unit against on_hand 100 reserve exactly 100 units", async () => {

@@ -1,23 +1,11 @@
 // Waiting orders and receipts racing on one SKU: every unit is accounted for and none is stranded.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase } from "../support/database.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { expect, it } from "vitest";
+import { useTestServer } from "../support/harness.js";
 import { AdjustmentReason, Priority, newRequestId, reserveRequest, stockedSku } from "../support/fixtures.js";
 import { checkInvariants, noViolations } from "../support/invariants.js";
 
-let db: TestDatabase;
-let server: TestServer;
-let clients: ReturnType<TestServer["connect"]>[];
-beforeAll(async () => {
-  db = await openTestDatabase();
-  server = await startTestServer(db.orm);
-  clients = Array.from({ length: 8 }, () => server.connect());
-});
-afterAll(async () => {
-  for (const c of clients ?? []) c.close();
-  await server?.stop();
-  await db?.close();
-});
+// Independent HTTP/2 connections, as separate checkout instances would open.
+const { db, server, clients } = useTestServer(undefined, { connections: 8 });
 
 it("200 concurrent waiting reservations and 50 concurrent receipts on one SKU account for every unit", async () => {
   const { sku, warehouseId } = await stockedSku(server, 0);

@@ -17,16 +17,24 @@ function late<T extends object>(get: () => T | undefined, what: string): T {
   });
 }
 
-export function useTestServer(clock?: Clock): { db: TestDatabase; server: TestServer } {
+type Connection = ReturnType<TestServer["connect"]>;
+
+/**
+ * `connections` opens that many extra HTTP/2 connections (as separate checkout instances would),
+ * returned in `clients` once the file's hooks have run; the server closes them when it stops.
+ */
+export function useTestServer(clock?: Clock, { connections = 0 }: { connections?: number } = {}): { db: TestDatabase; server: TestServer; clients: Connection[] } {
   let db: TestDatabase | undefined;
   let server: TestServer | undefined;
+  const clients: Connection[] = [];
   beforeAll(async () => {
     db = await openTestDatabase();
     server = await startTestServer(db.orm, clock);
+    for (let i = 0; i < connections; i++) clients.push(server.connect());
   });
   afterAll(async () => {
     await server?.stop();
     await db?.close();
   });
-  return { db: late(() => db, "the test database"), server: late(() => server, "the test server") };
+  return { db: late(() => db, "the test database"), server: late(() => server, "the test server"), clients };
 }
