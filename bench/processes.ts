@@ -2,7 +2,7 @@
 // CPU figures /proc gives about them and the machine.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../src/net/free-port.js";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 
@@ -14,18 +14,6 @@ export const serverStopMsMax = 15_000;
 /** Lines of a child's stderr kept to explain a failure. */
 const stderrLinesKept = 40;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const address = s.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Child {
   name: string;
@@ -110,3 +98,5 @@ export function machineCpu(): { busy: number; total: number } | null {
     return null;
   }
 }
+
+export { freePort };

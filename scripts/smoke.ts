@@ -3,24 +3,15 @@
 // check the data survived the restart.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { InventoryServiceClient } from "../src/gen/inventory/v1/inventory_service.js";
 import { runReadmeExamples } from "../test/support/readme-examples.js";
+import { freePort } from "../src/net/free-port.js";
 
 const startupMsMax = 90_000;
 const stopMsMax = 20_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function start(port: number, dataDir: string): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, GRPC_PORT: String(port), GRPC_HOST: "127.0.0.1", STOCKHOLD_DATA_DIR: dataDir, LOG_LEVEL: "warn" };

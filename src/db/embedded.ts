@@ -1,10 +1,10 @@
 // The embedded PostgreSQL for `npm start` with no DATABASE_URL: PGlite (PostgreSQL in WASM)
 // served over the wire protocol by pglite-socket on 127.0.0.1, so the service talks to it
 // through the same driver as to a real server. One backend: use a pool of exactly 1 connection.
-import { createServer } from "node:net";
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { freePort } from "../net/free-port.js";
 
 export interface EmbeddedPostgres {
   url: string;
@@ -17,18 +17,6 @@ export interface EmbeddedOptions {
   dataDir?: string;
   /** A tarball from PGlite's dumpDataDir to start from (tests clone a migrated template). */
   loadDataDir?: Blob;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {

@@ -1,23 +1,11 @@
 // The service as a real child process (`node --import tsx src/main.ts`), on 127.0.0.1 only, so
 // fault tests can kill -9 it, SIGTERM it, or run two of them on one database.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** A TCP port free on 127.0.0.1 right now (the kernel picks it; the probe closes at once). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../../src/net/free-port.js";
 
 export interface ServiceProcessOptions {
   databaseUrl: string;
