@@ -19,7 +19,7 @@ import { releaseExpiredHolds } from "./expired-holds.js";
 import { ReserveCoalescer } from "./reserve-coalescer.js";
 import type { Clock } from "./clock.js";
 import { RetryTransaction, runIdempotent, runTransaction } from "./idempotent.js";
-import { releaseReservation } from "./stock-flow.js";
+import { releaseReservation, reservationNotFound } from "./stock-flow.js";
 import { reservationView } from "./views.js";
 import { planToReservation, reservePart } from "./reservation-plan.js";
 
@@ -212,12 +212,4 @@ async function lockLiveHold(em: Em, reservationId: string, now: Date): Promise<R
     });
   }
   return reservation;
-}
-
-function reservationNotFound(reservationId: string): ServiceError {
-  return new ServiceError({
-    reason: "RESERVATION_NOT_FOUND",
-    message: `reservation ${reservationId} does not exist`,
-    metadata: { reservation_id: reservationId },
-  });
 }

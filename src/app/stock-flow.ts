@@ -123,7 +123,7 @@ export async function releaseReservation(
   const reservation = (await lockReservations(em, [reservationId], onlyIfExpired)).get(reservationId);
   if (!reservation) {
     if (onlyIfExpired) return null;
-    throw new ServiceError({ reason: "RESERVATION_NOT_FOUND", message: `reservation ${reservationId} does not exist`, metadata: { reservation_id: reservationId } });
+    throw reservationNotFound(reservationId);
   }
   if (onlyIfExpired && !isExpired(reservation, context.time)) return null;
   const lines = (await findLines(em, [reservationId])).get(reservationId) ?? [];
@@ -143,4 +143,12 @@ export async function releaseReservation(
     reservation: { ...reservation, state: "RELEASED", releaseReason: reason, updateTime: context.time },
     lines: lines.map((l) => ({ ...l, waiting: 0, expectedTime: null })),
   };
+}
+
+export function reservationNotFound(reservationId: string): ServiceError {
+  return new ServiceError({
+    reason: "RESERVATION_NOT_FOUND",
+    message: `reservation ${reservationId} does not exist`,
+    metadata: { reservation_id: reservationId },
+  });
 }
