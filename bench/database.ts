@@ -86,12 +86,14 @@ const n = (v: unknown): number => Number(v ?? 0);
 /** Adds the totals of every worker of a line. */
 export function sumTotals(all: WorkerTotals[]): WorkerTotals {
   const t: WorkerTotals = {
-    reserveOk: 0, reserveRejected: 0, reserveFailed: 0, unitsGranted: 0,
+    reserveOk: 0, batchCallsOk: 0, batchResultsOk: 0, reserveRejected: 0, reserveFailed: 0, unitsGranted: 0,
     releaseOk: { SHIPPED: 0, CANCELLED: 0 }, unitsReleased: { SHIPPED: 0, CANCELLED: 0 }, releaseFailed: 0,
     unknownReserves: [], unknownReleases: [],
   };
   for (const w of all) {
     t.reserveOk += w.reserveOk;
+    t.batchCallsOk += w.batchCallsOk;
+    t.batchResultsOk += w.batchResultsOk;
     t.reserveRejected += w.reserveRejected;
     t.reserveFailed += w.reserveFailed;
     t.unitsGranted += w.unitsGranted;
@@ -109,7 +111,7 @@ export function sumTotals(all: WorkerTotals[]): WorkerTotals {
 /**
  * The audit of one line, over its warehouse: the database must hold exactly what the answers
  * said (units reserved equal units granted, minus units released; one reservation per successful
- * call and none for a failed one), never reserved above on_hand, reserved equal to the ACTIVE
+ * Reserve call or BatchReserve result, and none for a failed one), never reserved above on_hand, reserved equal to the ACTIVE
  * lines, and a ledger whose replay, entry by entry, gives the counters.
  */
 export async function auditLine(client: pg.Client, line: string, scenario: Scenario, totals: WorkerTotals): Promise<LineAudit> {
@@ -152,7 +154,8 @@ export async function auditLine(client: pg.Client, line: string, scenario: Scena
   const unitsShipped = totals.unitsReleased.SHIPPED + lateReleasedUnits.SHIPPED;
   const unitsCancelled = totals.unitsReleased.CANCELLED + lateReleasedUnits.CANCELLED;
   const granted = totals.unitsGranted + lateUnits;
-  const reservations = totals.reserveOk + lateReserves;
+  // A reservation per OK Reserve answer and per batch result holding one (not per BatchReserve call).
+  const reservations = totals.reserveOk + totals.batchResultsOk + lateReserves;
   const expectedReserved = granted - unitsShipped - unitsCancelled;
   const expectedOnHand = scenario.skuCount * scenario.unitsPerSku - unitsShipped;
 
@@ -181,7 +184,10 @@ export async function auditLine(client: pg.Client, line: string, scenario: Scena
        FROM reservation r WHERE r.reservation_id IN (SELECT reservation_id FROM reservation_line WHERE warehouse_id = $1)`,
     [warehouseId],
   );
-  check("one reservation per successful call, none for a failed one", n(res.total) === reservations, `database ${n(res.total)}, successful calls ${reservations}`);
+  const answered = totals.batchCallsOk === 0 ? `successful calls ${totals.reserveOk}`
+    : `successful results ${totals.batchResultsOk} of ${totals.batchCallsOk} BatchReserve calls${totals.reserveOk ? ` + ${totals.reserveOk} Reserve calls` : ""}`;
+  check("one reservation per successful reserve (call, or batch result), none for a failed one", n(res.total) === reservations,
+    `database ${n(res.total)}, ${answered}${lateReserves ? ` + ${lateReserves} found for unanswered requests` : ""} = ${reservations}`);
   check("reservation states match the answers", n(res.shipped) === shipped && n(res.cancelled) === cancelled && n(res.active) === reservations - shipped - cancelled && n(res.other) === 0,
     `active ${n(res.active)}/${reservations - shipped - cancelled}, shipped ${n(res.shipped)}/${shipped}, cancelled ${n(res.cancelled)}/${cancelled}, other ${n(res.other)}`);
 

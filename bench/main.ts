@@ -138,8 +138,8 @@ async function runLine(run: Running, lineNo: number, repetition: number, scenari
   const line = `L${String(lineNo).padStart(2, "0")}`;
   const servers = run.servers.get(strategy.name)!;
   const base: LineResult = {
-    line, repetition, scenario: scenario.name, strategy: strategy.name, load, calls: 0, elapsedMs: 0, callsPerSecond: 0,
-    latencyMs: { mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }, outcomes: {}, ok: 0, rejected: 0, errors: 0, dropped: 0,
+    line, repetition, scenario: scenario.name, strategy: strategy.name, load, calls: 0, elapsedMs: 0, callsPerSecond: 0, reservations: 0, reservationsPerSecond: 0,
+    latencyMs: { mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 }, outcomes: {}, resultOutcomes: {}, ok: 0, rejected: 0, errors: 0, dropped: 0,
     cpuPercent: { server: null, database: null, clients: 0, machine: null }, unitsGranted: 0, audit: null, failure: null,
   };
   process.stdout.write(`${line} ${scenario.name} · ${describeLoad(load)} · ${strategy.name} ... `);
@@ -166,13 +166,15 @@ async function runLine(run: Running, lineNo: number, repetition: number, scenari
     const result: LineResult = {
       ...base,
       calls: merged.calls, elapsedMs: merged.elapsedMs, callsPerSecond: merged.callsPerSecond, latencyMs: merged.latencyMs, outcomes: merged.outcomes,
+      reservations: merged.reservations, reservationsPerSecond: merged.reservationsPerSecond, resultOutcomes: merged.resultOutcomes,
       ok: okCalls, rejected, errors: merged.calls - okCalls - rejected, dropped: merged.dropped,
       cpuPercent: { ...cpu, clients: (merged.cpuMs / Math.max(1, merged.elapsedMs)) * 100 },
       unitsGranted: totals.unitsGranted,
       audit: strategy.kind === "server" ? await auditLine(run.db.client, line, scenario, totals) : null,
     };
     const { latencyMs: l } = result;
-    process.stdout.write(`${Math.round(result.callsPerSecond).toLocaleString("en")} calls/s, p50 ${l.p50} ms, p99 ${l.p99} ms, audit ${auditLabel(result)}\n`);
+    const reservationRate = scenario.name === "batch" ? ` (${Math.round(result.reservationsPerSecond).toLocaleString("en")} reservations/s)` : "";
+    process.stdout.write(`${Math.round(result.callsPerSecond).toLocaleString("en")} calls/s${reservationRate}, p50 ${l.p50} ms, p99 ${l.p99} ms, audit ${auditLabel(result)}\n`);
     if (scenario.sellsOut && strategy.kind === "server") {
       const total = scenario.skuCount * scenario.unitsPerSku;
       process.stdout.write(`    granted ${totals.unitsGranted} of ${total} units, ${totals.reserveRejected} refused${totals.reserveRejected === 0 ? " (did not sell out: measured without refusals)" : ""}\n`);
@@ -244,6 +246,7 @@ async function main(): Promise<number> {
     }
 
     const results: LineResult[] = [];
+    const skipped: { scenario: string; strategy: string; reason: string }[] = [];
     let lineNo = 1;
     // The strategies of one scenario and load run back to back, repetitions too, so whatever
     // else loads the machine meanwhile weighs on all of them alike.
@@ -252,6 +255,14 @@ async function main(): Promise<number> {
         for (let rep = 1; rep <= options.repeat; rep++) {
           for (const s of chosen) {
             if (run.aborted) return 130;
+            const notFor = scenarios[name].notFor?.[s.name];
+            if (notFor) {
+              if (load === options.loads[0] && rep === 1) {
+                process.stdout.write(`    ${name} · ${s.name}: not run: ${notFor}\n`);
+                skipped.push({ scenario: name, strategy: s.name, reason: notFor });
+              }
+              continue;
+            }
             results.push(await runLine(run, lineNo++, rep, scenarios[name], s, load));
           }
         }
@@ -273,14 +284,14 @@ async function main(): Promise<number> {
 
     const failedAudits = results.filter((r) => r.audit && !r.audit.ok);
     const failedLines = results.filter((r) => r.failure);
-    const serverBugs = results.filter((r) => Object.keys(r.outcomes).some((k) => k.startsWith("INTERNAL") || k.startsWith("UNKNOWN")));
+    const serverBugs = results.filter((r) => [...Object.keys(r.outcomes), ...Object.keys(r.resultOutcomes)].some((k) => k.startsWith("INTERNAL") || k.startsWith("UNKNOWN")));
     const ok = failedAudits.length === 0 && failedLines.length === 0 && whole.ok && serverBugs.length === 0;
     if (options.jsonFile) {
       writeFileSync(options.jsonFile, `${JSON.stringify({
         startedAt, finishedAt: new Date().toISOString(), argv: process.argv.slice(2), options,
         machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, loadAverageAtStart, loadAverageAtEnd: os.loadavg(), node: process.version, postgres: version.server_version, synchronousCommit: sync.synchronous_commit },
         loadGenerator: `${Math.max(options.workers, options.servers)} grpc-js worker processes (bench/worker.ts), ${options.channelsPerWorker} channels each`,
-        strategies: chosen, summary, lines: results, ratios: ratioList, goals: verdicts, databaseAudit: whole, ok,
+        strategies: chosen, summary, lines: results, skipped, ratios: ratioList, goals: verdicts, databaseAudit: whole, ok,
       }, null, 2)}\n`);
       process.stdout.write(`\nwrote ${options.jsonFile}\n`);
     }

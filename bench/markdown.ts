@@ -36,11 +36,14 @@ for (const file of process.argv.slice(2)) {
   out.push("");
   out.push(r.options.repeat > 1 ? `Each row is the median of ${r.options.repeat} repetitions by calls/s; every repetition was audited.` : "One repetition per row.");
   out.push("");
-  out.push("| scenario | load | strategy | calls/s | p50 ms | p99 ms | p99.9 ms | mean ms | refused | errors | units granted | CPU % server / db / clients / machine | audit |");
-  out.push("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+  out.push("| scenario | load | strategy | calls/s | reservations/s | p50 ms | p99 ms | p99.9 ms | mean ms | refused | errors | units granted | CPU % server / db / clients / machine | audit |");
+  out.push("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
   for (const s of r.summary) {
     const all = s.repetitions > 1 ? ` (${s.callsPerSecondAll.map((x) => Math.round(x).toLocaleString("en")).join(" / ")})` : "";
-    out.push(`| ${s.scenario} | ${describeLoad(s.load)} | ${s.strategy} | ${Math.round(s.callsPerSecond).toLocaleString("en")}${all} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p99)} | ${ms(s.latencyMs.p999)} | ${ms(s.latencyMs.mean)} | ${s.rejected} | ${s.errors + s.dropped} | ${s.audit ? s.unitsGranted : "-"} | ${pct(s.cpuPercent.server)} / ${pct(s.cpuPercent.database)} / ${pct(s.cpuPercent.clients)} / ${pct(s.cpuPercent.machine)} | ${auditLabel(s)} |`);
+    // Files written before the batch scenario have no reservation figures.
+    const reservations = s.reservationsPerSecond === undefined ? "-" : Math.round(s.reservationsPerSecond).toLocaleString("en");
+    const batchErrors = Object.values(s.resultOutcomes ?? {}).reduce((a, b) => a + b, 0);
+    out.push(`| ${s.scenario} | ${describeLoad(s.load)} | ${s.strategy} | ${Math.round(s.callsPerSecond).toLocaleString("en")}${all} | ${reservations} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p99)} | ${ms(s.latencyMs.p999)} | ${ms(s.latencyMs.mean)} | ${s.rejected} | ${s.errors + s.dropped}${batchErrors ? ` (+${batchErrors} batch results)` : ""} | ${s.audit ? s.unitsGranted : "-"} | ${pct(s.cpuPercent.server)} / ${pct(s.cpuPercent.database)} / ${pct(s.cpuPercent.clients)} / ${pct(s.cpuPercent.machine)} | ${auditLabel(s)} |`);
   }
   out.push("");
   if (r.ratios.length) {

@@ -30,16 +30,21 @@ export interface WorkerJob {
 
 /** What the worker's calls did to the database, warmup included: the audit's expectation. */
 export interface WorkerTotals {
+  /** Reserve calls answered OK: one reservation each. */
   reserveOk: number;
-  /** Clean, expected refusals (hot-scarce's INSUFFICIENT_STOCK). */
+  /** BatchReserve calls answered OK (each holds one result per request). */
+  batchCallsOk: number;
+  /** Results of those calls that hold a reservation: one reservation each. */
+  batchResultsOk: number;
+  /** Clean, expected refusals (hot-scarce's INSUFFICIENT_STOCK): Reserve calls and batch results. */
   reserveRejected: number;
-  /** Other definite failures (nothing written). */
+  /** Other definite failures (nothing written): Reserve calls, batch results, every request of a failed BatchReserve call. */
   reserveFailed: number;
   unitsGranted: number;
   releaseOk: Record<"SHIPPED" | "CANCELLED", number>;
   unitsReleased: Record<"SHIPPED" | "CANCELLED", number>;
   releaseFailed: number;
-  /** Reserve calls whose outcome the client cannot know (deadline, connection loss): resolved in SQL. */
+  /** Request ids of reserves whose outcome the client cannot know (deadline, connection loss; every request of such a BatchReserve call): resolved in SQL. */
   unknownReserves: string[];
   /** Release calls of unknown outcome. */
   unknownReleases: { reservationId: string; units: number; reason: "SHIPPED" | "CANCELLED" }[];
@@ -53,6 +58,10 @@ export interface WorkerMeasurement {
   histogram: string;
   /** Measured calls by outcome: "OK", or "<grpc code>/<ErrorInfo reason>". */
   outcomes: Record<string, number>;
+  /** Reservations made by the measured calls: OK Reserve answers, batch results holding one. */
+  reservations: number;
+  /** Results of measured BatchReserve calls that hold no reservation, by "<grpc code>/<reason>". */
+  resultOutcomes: Record<string, number>;
   /** Open loop: calls not started because maxInFlight were outstanding. */
   dropped: number;
   cpuMs: number;

@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import * as grpc from "@grpc/grpc-js";
 import * as hdr from "hdr-histogram-js";
-import { ReleaseReservationRequest, ReserveRequest } from "../src/gen/inventory/v1/reservation_service.js";
+import { BatchReserveRequest, ReleaseReservationRequest, ReserveRequest } from "../src/gen/inventory/v1/reservation_service.js";
 import { decodeStatus } from "../src/grpc/status-details.js";
 import { histogramMicrosMax, sellOutWaitMsMax, type FromWorker, type ToWorker, type WorkerJob, type WorkerMeasurement, type WorkerTotals } from "./protocol.js";
 import { releaseReasonEnum, reserveRequest, scenarios, type OpContext } from "./scenarios.js";
@@ -21,17 +21,51 @@ const connectMsMax = 30_000;
 
 const reservePath = "/inventory.v1.ReservationService/Reserve";
 const releasePath = "/inventory.v1.ReservationService/ReleaseReservation";
+const batchReservePath = "/inventory.v1.ReservationService/BatchReserve";
 
 /** What the audit needs of a ReserveResponse: the reservation's id and its reserved units. */
 interface Granted { reservationId: string; units: number }
 
 /**
- * Reads only ReserveResponse.reservation.reservation_id (1.1) and every
- * lines[].reserved_quantity (1.8.4): decoding whole answers (timestamps, summary) would make the
- * client, not the server, the bottleneck.
+ * Reads only Reservation.reservation_id (1) and every lines[].reserved_quantity (8.4): decoding
+ * whole answers (timestamps, summary) would make the client, not the server, the bottleneck.
  */
-function decodeGranted(bytes: Buffer): Granted {
+function decodeReservation(bytes: Uint8Array): Granted {
   const granted: Granted = { reservationId: "", units: 0 };
+  const r = new BinaryReader(bytes);
+  while (r.pos < r.len) {
+    const [f, w] = r.tag();
+    if (f === 1) granted.reservationId = r.string();
+    else if (f === 8) {
+      const line = new BinaryReader(r.bytes());
+      while (line.pos < line.len) {
+        const [lf, lw] = line.tag();
+        if (lf === 4) granted.units += Number(line.int64());
+        else line.skip(lw);
+      }
+    } else r.skip(w);
+  }
+  return granted;
+}
+
+/** ReserveResponse.reservation (1). */
+function decodeGranted(bytes: Buffer): Granted {
+  let granted: Granted = { reservationId: "", units: 0 };
+  const top = new BinaryReader(bytes);
+  while (top.pos < top.len) {
+    const [field, wireType] = top.tag();
+    if (field === 1) granted = decodeReservation(top.bytes());
+    else top.skip(wireType);
+  }
+  return granted;
+}
+
+/** One BatchReserveResult: its reservation (1), or its error's code (2.1) and reason (2.3). */
+type BatchOutcome = { granted: Granted } | { code: number; reason: string };
+
+/** BatchReserveResponse.results (1), in request order. */
+function decodeBatch(bytes: Buffer): BatchOutcome[] {
+  const results: BatchOutcome[] = [];
   const top = new BinaryReader(bytes);
   while (top.pos < top.len) {
     const [field, wireType] = top.tag();
@@ -40,24 +74,30 @@ function decodeGranted(bytes: Buffer): Granted {
       continue;
     }
     const r = new BinaryReader(top.bytes());
+    let outcome: BatchOutcome = { code: grpc.status.UNKNOWN, reason: "EMPTY_RESULT" };
     while (r.pos < r.len) {
       const [f, w] = r.tag();
-      if (f === 1) granted.reservationId = r.string();
-      else if (f === 8) {
-        const line = new BinaryReader(r.bytes());
-        while (line.pos < line.len) {
-          const [lf, lw] = line.tag();
-          if (lf === 4) granted.units += Number(line.int64());
-          else line.skip(lw);
+      if (f === 1) outcome = { granted: decodeReservation(r.bytes()) };
+      else if (f === 2) {
+        const e = new BinaryReader(r.bytes());
+        const error = { code: grpc.status.UNKNOWN as number, reason: "" };
+        while (e.pos < e.len) {
+          const [ef, ew] = e.tag();
+          if (ef === 1) error.code = e.int32();
+          else if (ef === 3) error.reason = e.string();
+          else e.skip(ew);
         }
+        outcome = error;
       } else r.skip(w);
     }
+    results.push(outcome);
   }
-  return granted;
+  return results;
 }
 
 const encodeReserve = (m: ReserveRequest): Buffer => Buffer.from(ReserveRequest.encode(m).finish());
 const encodeRelease = (m: ReleaseReservationRequest): Buffer => Buffer.from(ReleaseReservationRequest.encode(m).finish());
+const encodeBatch = (m: BatchReserveRequest): Buffer => Buffer.from(BatchReserveRequest.encode(m).finish());
 const ignoreAnswer = (b: Buffer): Buffer => b;
 
 /** Codes after which nothing was written: the server answered with a decision. */
@@ -84,6 +124,9 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
+const codeName = (code: number): string => grpc.status[code] ?? String(code);
+const resultOutcomeOf = (code: number, reason: string): string => (reason ? `${codeName(code)}/${reason}` : codeName(code));
+
 function outcomeOf(error: grpc.ServiceError): string {
   const name = grpc.status[error.code] ?? String(error.code);
   const details = error.metadata?.get("grpc-status-details-bin")[0];
@@ -103,8 +146,10 @@ async function run(job: WorkerJob, startAtEpochMs: number, clients: grpc.Client[
   const expected = new Set(scenario.expectedRejections);
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: histogramMicrosMax, numberOfSignificantValueDigits: 3 });
   const outcomes: Record<string, number> = {};
+  const resultOutcomes: Record<string, number> = {};
+  let measuredReservations = 0;
   const totals: WorkerTotals = {
-    reserveOk: 0, reserveRejected: 0, reserveFailed: 0, unitsGranted: 0,
+    reserveOk: 0, batchCallsOk: 0, batchResultsOk: 0, reserveRejected: 0, reserveFailed: 0, unitsGranted: 0,
     releaseOk: { SHIPPED: 0, CANCELLED: 0 }, unitsReleased: { SHIPPED: 0, CANCELLED: 0 }, releaseFailed: 0,
     unknownReserves: [], unknownReleases: [],
   };
@@ -139,10 +184,10 @@ async function run(job: WorkerJob, startAtEpochMs: number, clients: grpc.Client[
   const client = () => clients[nextClient++ % clients.length]!;
   let callSeq = 0;
 
-  /** Records one completed call: in the histogram when it completed inside the window. */
-  function record(startedAt: number, outcome: string): void {
+  /** Records one completed call: in the histogram when it completed inside the window (then true). */
+  function record(startedAt: number, outcome: string): boolean {
     const done = performance.now();
-    if (done < measureStart || done >= measureEnd || stopped) return;
+    if (done < measureStart || done >= measureEnd || stopped) return false;
     histogram.recordValue(Math.max(1, Math.round((done - startedAt) * 1000)));
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     measuredCalls++;
@@ -150,6 +195,7 @@ async function run(job: WorkerJob, startAtEpochMs: number, clients: grpc.Client[
       stopped = true;
       measureEnd = done;
     }
+    return true;
   }
 
   // No per-call deadline timer (it costs the client more than the server spends on an echo):
@@ -177,7 +223,7 @@ async function run(job: WorkerJob, startAtEpochMs: number, clients: grpc.Client[
         first = false;
         const result = await unary(reservePath, encodeReserve, decodeGranted, request);
         if ("response" in result) {
-          record(startedAt, "OK");
+          if (record(startedAt, "OK")) measuredReservations++;
           totals.reserveOk++;
           totals.unitsGranted += result.response.units;
           return result.response;
@@ -193,6 +239,45 @@ async function run(job: WorkerJob, startAtEpochMs: number, clients: grpc.Client[
         }
         else totals.reserveFailed++;
         return null;
+      },
+      async batchReserve(requests: ReserveRequest[]) {
+        const startedAt = first && intendedAt !== null ? intendedAt : performance.now();
+        first = false;
+        const result = await unary(batchReservePath, encodeBatch, decodeBatch, { requests });
+        if (!("response" in result)) {
+          record(startedAt, outcomeOf(result.error));
+          if (!definiteCodes.has(result.error.code)) {
+            for (const r of requests) if (totals.unknownReserves.length < unknownOutcomesMax) totals.unknownReserves.push(r.requestId);
+          } else totals.reserveFailed += requests.length;
+          return null;
+        }
+        const results = result.response;
+        const inWindow = record(startedAt, results.length === requests.length ? "OK" : "UNKNOWN/WRONG_RESULT_COUNT");
+        totals.batchCallsOk++;
+        const held: Granted[] = [];
+        requests.forEach((request, i) => {
+          const r = results[i];
+          if (r && "granted" in r) {
+            held.push(r.granted);
+            totals.batchResultsOk++;
+            totals.unitsGranted += r.granted.units;
+            if (inWindow) measuredReservations++;
+            return;
+          }
+          // A result missing or failed: the server says this request wrote nothing, unless its
+          // code is not a decision (then the audit asks the database, as for a lost call).
+          const code = r ? r.code : grpc.status.UNKNOWN;
+          const outcome = r ? resultOutcomeOf(r.code, r.reason) : "UNKNOWN/MISSING_RESULT";
+          if (inWindow) resultOutcomes[outcome] = (resultOutcomes[outcome] ?? 0) + 1;
+          if (!r || !definiteCodes.has(code)) {
+            if (totals.unknownReserves.length < unknownOutcomesMax) totals.unknownReserves.push(request.requestId);
+          } else if (expected.has(outcome)) {
+            totals.reserveRejected++;
+            soldOut = true;
+            if (performance.now() >= warmupEnd) beginMeasuring();
+          } else totals.reserveFailed++;
+        });
+        return held;
       },
       async release(reservationId, units, reason) {
         const startedAt = performance.now();
@@ -266,6 +351,8 @@ async function run(job: WorkerJob, startAtEpochMs: number, clients: grpc.Client[
     elapsedMs,
     histogram: hdr.encodeIntoCompressedBase64(histogram),
     outcomes,
+    reservations: measuredReservations,
+    resultOutcomes,
     dropped,
     cpuMs: cpu ? (cpu.user + cpu.system) / 1000 : 0,
   };
