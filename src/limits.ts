@@ -74,10 +74,16 @@ export const databaseProbeIntervalMs = 1_000;
 export const databaseProbeTimeoutMs = 2_000;
 /** Reservations in one BatchReserve call. */
 export const batchReserveRequestsMax = 1_000;
-/** Reserve calls the coalescer puts in one transaction for one SKU. */
+/** Reserve calls the coalescer decides and writes together, in one batch of one lane. */
 export const coalesceBatchMax = 500;
-/** Reserve calls waiting for one SKU's coalescer before new ones are refused RESOURCE_EXHAUSTED. */
+/** Reserve calls waiting in one lane of the coalescer before new ones are refused RESOURCE_EXHAUSTED. */
 export const coalesceQueueMax = 20_000;
+/**
+ * Lanes of the coalescer: batches that may be written at once, each lane serving its share of
+ * the SKUs (a SKU always goes to the same lane). Fewer than the pool's connections, which other
+ * calls need too.
+ */
+export const coalesceLaneCount = 4;
 /** Characters in the decided_by of a buffer proposal decision. */
 export const decidedByLengthMax = 128;
 /** Characters in the reason of a buffer proposal decision. */

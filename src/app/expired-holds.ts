@@ -10,8 +10,12 @@ import { releaseReservation } from "./stock-flow.js";
  * own transaction (inside the order's transaction they would lock rows out of key order).
  */
 export async function releaseExpiredHolds(orm: Orm, time: Date, skus: string[]): Promise<void> {
-  const expired = await findExpiredHolds(orm.em.fork(), time, expirySweepBatchMax, [...new Set(skus)].sort());
-  for (const id of expired) {
+  await releaseHolds(orm, time, await findExpiredHolds(orm.em.fork(), time, expirySweepBatchMax, [...new Set(skus)].sort()));
+}
+
+/** Releases the given expired holds, each in its own transaction; holds gone or taken are passed over. */
+export async function releaseHolds(orm: Orm, time: Date, ids: string[]): Promise<void> {
+  for (const id of ids) {
     await runTransaction(orm, (em) => releaseReservation(em, id, "EXPIRED", { requestId: `expiry:${id}`, time }, true));
   }
 }

@@ -13,7 +13,7 @@ import { findExpiredHolds, findLines, findReservation, insertReservation, listRe
 import { applyStockDelta, existingWarehouseIds, readStockLevels } from "../db/stock-repository.js";
 import type { Reservation } from "../gen/inventory/v1/reservation.js";
 import { ConfirmReservationResponse, ExtendReservationResponse, ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { coalesceBatchMax, coalesceQueueMax, expirySweepBatchMax, reserveAttemptsMax } from "../limits.js";
+import { coalesceBatchMax, coalesceLaneCount, coalesceQueueMax, expirySweepBatchMax, reserveAttemptsMax } from "../limits.js";
 import { reserveBatch, type BatchResult } from "./reserve-batch.js";
 import { releaseExpiredHolds } from "./expired-holds.js";
 import { ReserveCoalescer } from "./reserve-coalescer.js";
@@ -26,7 +26,7 @@ import { planToReservation, reservePart } from "./reservation-plan.js";
 export interface ReservationPage { reservations: Reservation[]; nextPageToken: string }
 
 export interface ReservationAppOptions {
-  /** Put concurrent single-line reserves of one SKU in one transaction (default true). */
+  /** Decide and write concurrent single-line reserves together, in batches (default true). */
   coalesce?: boolean;
   newId?: () => string;
 }
@@ -42,7 +42,7 @@ export class ReservationApp {
   ) {
     this.newId = options.newId ?? randomUUID;
     this.coalescer = options.coalesce === false ? null
-      : new ReserveCoalescer((commands) => reserveBatch(orm, clock, commands, this.newId), coalesceBatchMax, coalesceQueueMax);
+      : new ReserveCoalescer((commands) => reserveBatch(orm, clock, commands, this.newId), { batchMax: coalesceBatchMax, queueMax: coalesceQueueMax, laneCount: coalesceLaneCount });
   }
 
   /** Reserves one order; single-line orders go through the SKU's coalescer. */

@@ -1,7 +1,8 @@
-// Many independent reservations in one transaction per call: the engine behind the hot-SKU
-// coalescer and BatchReserve. Each request keeps its own request_id, answer and error; the
-// counters of each stock level change in one guarded statement that also writes every ledger
-// entry, so the row lock is held for one round trip however large the batch.
+// Many independent reservations decided together: the engine behind the coalescer and
+// BatchReserve. Each request keeps its own request_id, answer and error; every stock level's
+// counters change by one guarded update in the one statement that also writes the answers,
+// reservations and ledger entries, so a row lock is held for one statement however large the
+// batch.
 import { randomUUID } from "node:crypto";
 import { allocate } from "../core/allocate.js";
 import type { ReserveCommand } from "../core/commands.js";
@@ -10,13 +11,13 @@ import { priorityRank } from "../core/queue.js";
 import { requestHash } from "../core/request-hash.js";
 import { compareStockKeys, stockKey } from "../core/stock.js";
 import { isTransientConflict, translateDatabaseError } from "../db/errors.js";
-import { findStoredAnswers, storeAnswers, type StoredAnswer } from "../db/idempotency-repository.js";
-import type { Orm } from "../db/orm.js";
-import { insertReservations } from "../db/reservation-repository.js";
-import { applyStockDelta, existingWarehouseIds, readStockLevels, type LedgerPart, type StockRow } from "../db/stock-repository.js";
+import { readBatchInputs, writeBatch, type LevelChange } from "../db/batch-reserve-repository.js";
+import type { StoredAnswer } from "../db/idempotency-repository.js";
+import type { Em, Orm } from "../db/orm.js";
+import type { StockRow } from "../db/stock-repository.js";
 import { ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { reserveAttemptsMax, transactionAttemptsMax } from "../limits.js";
-import { releaseExpiredHolds } from "./expired-holds.js";
+import { expirySweepBatchMax, reserveAttemptsMax, transactionAttemptsMax } from "../limits.js";
+import { releaseHolds } from "./expired-holds.js";
 import type { Clock } from "./clock.js";
 import { planToReservation, reservePart, type PlannedReservation } from "./reservation-plan.js";
 
@@ -26,13 +27,6 @@ const method = "Reserve";
 
 /** Thrown inside the transaction to run it again: a stale snapshot, or a twin request committed first. */
 class RunAgain extends Error {}
-
-/** Thrown when every request failed: the transaction rolls back and writes nothing. */
-class NothingGranted extends Error {
-  constructor(readonly outcome: Map<number, BatchResult>) {
-    super("no request of the batch succeeded");
-  }
-}
 
 function reused(requestId: string, firstMethod: string): BatchResult {
   return {
@@ -54,6 +48,10 @@ function replayed(stored: StoredAnswer, hash: string, requestId: string): BatchR
 /**
  * Reserves each command (validated, any shape) and returns one result per command, in order.
  * Commands are served by priority, then in the order given (their arrival).
+ *
+ * Two statements: one read of everything the batch decides on, and one that writes it all (see
+ * batch-reserve-repository.ts). A batch that must not miss a concurrent change (a waiting
+ * order, or the last attempt after stale reads) reads with row locks.
  */
 export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveCommand[], newId: () => string = randomUUID): Promise<BatchResult[]> {
   const results: (BatchResult | undefined)[] = new Array(commands.length);
@@ -66,85 +64,28 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
   const ids = commands.map(() => newId());
   let attempt = 1;
   let conflicts = 0;
+  let expiredReleased = false;
   try {
     for (;;) {
-      const stored = await findStoredAnswers(orm.em.fork(), [...firstIndex.keys()]);
-      const pending: number[] = [];
-      for (const [requestId, i] of firstIndex) {
-        if (results[i]) continue;
-        const answer = stored.get(requestId);
-        if (answer) results[i] = replayed(answer, hashes[i]!, requestId);
-        else pending.push(i);
-      }
+      const pending = [...firstIndex].filter(([, i]) => !results[i]).map(([, i]) => i);
       if (pending.length === 0) break;
       try {
         const time = clock.now();
-        await releaseExpiredHolds(orm, time, pending.flatMap((i) => commands[i]!.lines.map((l) => l.sku)));
-        const decided = await orm.em.fork().transactional(async (em) => {
-          const skus = [...new Set(pending.flatMap((i) => commands[i]!.lines.map((l) => l.sku)))].sort();
-          const lock = attempt >= reserveAttemptsMax || pending.some((i) => commands[i]!.waitForStock);
-          const stock = await readStockLevels(em, skus, lock);
-          const named = [...new Set(pending.flatMap((i) => commands[i]!.lines.flatMap((l) => (l.warehouseId ? [l.warehouseId] : []))))];
-          const knownWarehouseIds = await existingWarehouseIds(em, named);
-
-          // Allocate in queue order against a working copy of the counters.
-          const working = new Map(stock.map((s) => [stockKey(s), { ...s }]));
-          const order = [...pending].sort((a, b) => priorityRank[commands[a]!.priority] - priorityRank[commands[b]!.priority] || a - b);
-          const outcome = new Map<number, BatchResult>();
-          const planned: { index: number; plan: PlannedReservation; parts: { key: StockRow; part: LedgerPart; vip: boolean }[] }[] = [];
-          for (const i of order) {
-            const cmd = commands[i]!;
-            const allocation = allocate({ command: cmd, stock: [...working.values()], knownWarehouseIds });
-            if (!allocation.ok) {
-              outcome.set(i, { ok: false, failure: allocation.failure });
-              continue;
-            }
-            const plan = planToReservation(cmd, allocation.value, stock, ids[i]!, time);
-            const parts = allocation.value.filter((l) => l.reserved > 0).map((l) => {
-              const level = working.get(stockKey(l))!;
-              level.reserved += l.reserved;
-              return { key: level, part: reservePart(cmd, ids[i]!, l), vip: cmd.priority === "VIP" };
-            });
-            planned.push({ index: i, plan, parts });
-            outcome.set(i, { ok: true, response: plan.response });
-          }
-
-          // A failed request writes nothing; a batch of failed requests, nothing at all.
-          if (planned.length === 0) throw new NothingGranted(outcome);
-          const fresh = await storeAnswers(em, planned.map((p) => ({
-            requestId: commands[p.index]!.requestId, method, requestHash: hashes[p.index]!,
-            response: Buffer.from(ReserveResponse.encode(p.plan.response).finish()),
-          })), time);
-          if (fresh.size !== planned.length) throw new RunAgain("a twin request committed first");
-          await insertReservations(em, planned.map((p) => p.plan));
-
-          // One guarded statement per stock level, in key order.
-          const byKey = new Map<string, { key: StockRow; parts: LedgerPart[]; vip: number; standard: number }>();
-          for (const p of planned) {
-            for (const { key, part, vip } of p.parts) {
-              const group = byKey.get(stockKey(key)) ?? { key, parts: [], vip: 0, standard: 0 };
-              group.parts.push(part);
-              if (vip) group.vip += part.reservedDelta;
-              else group.standard += part.reservedDelta;
-              byKey.set(stockKey(key), group);
-            }
-          }
-          for (const group of [...byKey.values()].sort((a, b) => compareStockKeys(a.key, b.key))) {
-            const after = await applyStockDelta(em, group.key, "batch_available_covers", group.parts, { requestId: `batch:${ids[planned[0]!.index]}`, time }, group);
-            if (!after) {
-              if (lock) throw new Error(`batch guard failed on locked row ${group.key.sku}/${group.key.warehouseId}`);
-              throw new RunAgain("a concurrent writer changed a stock level");
-            }
-          }
-          return outcome;
-        });
-        for (const [i, result] of decided) results[i] = result;
+        const lock = attempt >= reserveAttemptsMax || pending.some((i) => commands[i]!.waitForStock);
+        const run = (em: Em) => decideAndWrite(em, { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased });
+        // A transaction even without locks: the batch keeps one connection from its read to its
+        // write, so a call never queues at the pool twice.
+        const decided = await orm.em.fork().transactional(run);
+        if (decided.kind === "expired") {
+          // Expired holds on these SKUs give their units back first (once per batch), each in its
+          // own transaction: inside this one they would take locks out of key order.
+          expiredReleased = true;
+          await releaseHolds(orm, time, decided.holdIds);
+          continue;
+        }
+        for (const [i, result] of decided.outcome) results[i] = result;
         break;
       } catch (error) {
-        if (error instanceof NothingGranted) {
-          for (const [i, result] of error.outcome) results[i] = result;
-          break;
-        }
         if (error instanceof RunAgain && attempt < reserveAttemptsMax + transactionAttemptsMax) {
           attempt++;
           continue;
@@ -164,6 +105,84 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
     if (first === i) return results[i]!;
     return hashes[first] === hashes[i] ? results[first]! : reused(c.requestId, method);
   });
+}
+
+interface BatchRound {
+  commands: ReserveCommand[];
+  /** Indexes of the commands still without a result. */
+  pending: number[];
+  hashes: string[];
+  ids: string[];
+  time: Date;
+  lock: boolean;
+  releaseExpired: boolean;
+}
+
+type RoundOutcome = { kind: "decided"; outcome: Map<number, BatchResult> } | { kind: "expired"; holdIds: string[] };
+
+/** One round: read, replay what was answered, allocate the rest in queue order, write. */
+async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> {
+  const { commands, pending, hashes, ids, time } = round;
+  const inputs = await readBatchInputs(em, {
+    requestIds: pending.map((i) => commands[i]!.requestId),
+    skus: [...new Set(pending.flatMap((i) => commands[i]!.lines.map((l) => l.sku)))].sort(),
+    warehouseIds: [...new Set(pending.flatMap((i) => commands[i]!.lines.flatMap((l) => (l.warehouseId ? [l.warehouseId] : []))))],
+    now: time, expiredHoldsMax: expirySweepBatchMax, lock: round.lock,
+  });
+  // Nothing is written yet: a transaction around this read commits nothing.
+  if (round.releaseExpired && inputs.expiredHoldIds.length > 0) return { kind: "expired", holdIds: inputs.expiredHoldIds };
+  const outcome = new Map<number, BatchResult>();
+  const toDecide: number[] = [];
+  for (const i of pending) {
+    const answer = inputs.answers.get(commands[i]!.requestId);
+    if (answer) outcome.set(i, replayed(answer, hashes[i]!, commands[i]!.requestId));
+    else toDecide.push(i);
+  }
+
+  // Allocate in queue order against a working copy of the counters.
+  const working = new Map<string, StockRow[]>();
+  for (const s of inputs.stock) working.set(s.sku, [...(working.get(s.sku) ?? []), { ...s }]);
+  const order = toDecide.sort((a, b) => priorityRank[commands[a]!.priority] - priorityRank[commands[b]!.priority] || a - b);
+  const planned: { index: number; plan: PlannedReservation }[] = [];
+  const levels = new Map<string, LevelChange>();
+  for (const i of order) {
+    const cmd = commands[i]!;
+    const stock = [...new Set(cmd.lines.map((l) => l.sku))].flatMap((sku) => working.get(sku) ?? []);
+    const allocation = allocate({ command: cmd, stock, knownWarehouseIds: inputs.knownWarehouseIds });
+    if (!allocation.ok) {
+      outcome.set(i, { ok: false, failure: allocation.failure });
+      continue;
+    }
+    const plan = planToReservation(cmd, allocation.value, stock, ids[i]!, time);
+    for (const line of allocation.value) {
+      if (line.reserved === 0) continue;
+      const level = stock.find((s) => s.warehouseId === line.warehouseId && s.sku === line.sku)!;
+      level.reserved += line.reserved;
+      const change = levels.get(stockKey(line)) ?? { key: { sku: line.sku, warehouseId: line.warehouseId }, parts: [], vip: 0, standard: 0 };
+      change.parts.push(reservePart(cmd, ids[i]!, line));
+      if (cmd.priority === "VIP") change.vip += line.reserved;
+      else change.standard += line.reserved;
+      levels.set(stockKey(line), change);
+    }
+    planned.push({ index: i, plan });
+    outcome.set(i, { ok: true, response: plan.response });
+  }
+
+  // A failed request writes nothing; a batch of failed or replayed requests, nothing at all.
+  if (planned.length === 0) return { kind: "decided", outcome };
+  const written = await writeBatch(em, {
+    answers: planned.map((p) => ({
+      requestId: commands[p.index]!.requestId, method, requestHash: hashes[p.index]!,
+      response: Buffer.from(ReserveResponse.encode(p.plan.response).finish()),
+    })),
+    reservations: planned.map((p) => p.plan),
+    levels: [...levels.values()].sort((a, b) => compareStockKeys(a.key, b.key)),
+    time,
+    ledgerRequestId: `batch:${ids[planned[0]!.index]}`,
+  });
+  if (written === "guard-failed" && round.lock) throw new Error("batch guard failed on locked stock levels");
+  if (written !== "written") throw new RunAgain(written);
+  return { kind: "decided", outcome };
 }
 
 /** The thrown form of a failed batch result, for callers that answer one request. */

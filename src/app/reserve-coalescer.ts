@@ -1,7 +1,9 @@
-// Group commit for hot SKUs: Reserve calls for one SKU that arrive while a transaction for it
-// is running wait and go together in the next one. Under light load a call finds nothing
-// running and goes at once, alone; under a surge batches grow by themselves, up to a bound.
-// Correctness never depends on it: the batch engine's guarded updates hold across processes.
+// Group commit: single-line Reserve calls that arrive while a batch is being written wait and go
+// together in the next one. The SKUs are shared out over a few lanes by a hash, so a flash sale's
+// SKU always lands in the same lane (its batches never contend with each other for its row) and
+// calls over many SKUs still go several batches at a time. Under light load a call finds its
+// lane idle and goes at once, alone; under a surge batches grow by themselves, up to a bound.
+// Correctness never depends on it: the batch engine's guarded writes hold across processes.
 import type { ReserveCommand } from "../core/commands.js";
 import { ServiceError } from "../core/failure.js";
 import type { ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
@@ -9,24 +11,43 @@ import { unwrapBatchResult, type BatchResult } from "./reserve-batch.js";
 
 interface Waiter { command: ReserveCommand; resolve(response: ReserveResponse): void; reject(error: unknown): void }
 
+export interface CoalescerLimits {
+  /** Calls in one batch. */
+  batchMax: number;
+  /** Calls waiting in one lane. */
+  queueMax: number;
+  /** Lanes: batches written at once. */
+  laneCount: number;
+}
+
+/** The lane of a SKU: FNV-1a of its UTF-16 code units, modulo the lane count. */
+export function laneOf(sku: string, laneCount: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < sku.length; i++) {
+    hash ^= sku.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % laneCount;
+}
+
 export class ReserveCoalescer {
-  private readonly queues = new Map<string, Waiter[]>();
+  private readonly lanes = new Map<number, Waiter[]>();
 
   constructor(
     private readonly run: (commands: ReserveCommand[]) => Promise<BatchResult[]>,
-    private readonly batchMax: number,
-    private readonly queueMax: number,
+    private readonly limits: CoalescerLimits,
   ) {}
 
-  /** Reserves through the SKU's queue; the command has exactly one line. */
+  /** Reserves through the lane of the command's SKU; the command has exactly one line. */
   submit(command: ReserveCommand): Promise<ReserveResponse> {
     const sku = command.lines[0]!.sku;
+    const lane = laneOf(sku, this.limits.laneCount);
     return new Promise((resolve, reject) => {
-      const queue = this.queues.get(sku);
-      if (queue && queue.length >= this.queueMax) {
+      const queue = this.lanes.get(lane);
+      if (queue && queue.length >= this.limits.queueMax) {
         reject(new ServiceError({
           reason: "OVERLOADED",
-          message: `too many reservations are waiting for SKU ${JSON.stringify(sku)}; retry with the same request_id`,
+          message: `too many reservations are waiting for SKUs like ${JSON.stringify(sku)}; retry with the same request_id`,
           metadata: { sku, waiting: String(queue.length) },
         }));
         return;
@@ -35,15 +56,15 @@ export class ReserveCoalescer {
         queue.push({ command, resolve, reject });
         return;
       }
-      this.queues.set(sku, [{ command, resolve, reject }]);
-      void this.drain(sku);
+      this.lanes.set(lane, [{ command, resolve, reject }]);
+      void this.drain(lane);
     });
   }
 
-  private async drain(sku: string): Promise<void> {
-    const queue = this.queues.get(sku)!;
+  private async drain(lane: number): Promise<void> {
+    const queue = this.lanes.get(lane)!;
     while (queue.length > 0) {
-      const batch = queue.splice(0, this.batchMax);
+      const batch = queue.splice(0, this.limits.batchMax);
       try {
         const results = await this.run(batch.map((w) => w.command));
         batch.forEach((w, i) => {
@@ -57,6 +78,6 @@ export class ReserveCoalescer {
         for (const w of batch) w.reject(error);
       }
     }
-    this.queues.delete(sku);
+    this.lanes.delete(lane);
   }
 }

@@ -20,6 +20,14 @@ export function isTransientConflict(error: unknown): boolean {
   return code === "40P01" || code === "40001";
 }
 
+export type RunAgainReason = "guard-failed" | "answered-meanwhile";
+
+/** Why a batch write undid itself (stockhold_run_again): the database moved on since its read. */
+export function runAgainReason(error: unknown): RunAgainReason | null {
+  const code = codeOf(error);
+  return code === "SH001" ? "guard-failed" : code === "SH002" ? "answered-meanwhile" : null;
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   return codeOf(error) === "23505";
 }

@@ -1,5 +1,6 @@
 // Stored first answers of mutating calls, keyed by request_id (AIP-155).
 import type { Em } from "./orm.js";
+import { textArray } from "./sql-array.js";
 
 export interface StoredAnswer { method: string; requestHash: string; response: Buffer }
 
@@ -29,8 +30,8 @@ export async function findStoredAnswers(em: Em, requestIds: string[]): Promise<M
   const found = new Map<string, StoredAnswer>();
   if (requestIds.length === 0) return found;
   const rows = await em.execute<{ request_id: string; method: string; request_hash: string; response: Buffer }[]>(
-    `SELECT request_id, method, request_hash, response FROM idempotency_key WHERE request_id IN (SELECT jsonb_array_elements_text(?::jsonb))`,
-    [JSON.stringify(requestIds)],
+    `SELECT request_id, method, request_hash, response FROM idempotency_key WHERE request_id = ANY(?::text[])`,
+    [textArray(requestIds)],
   );
   for (const r of rows) found.set(r.request_id, { method: r.method, requestHash: r.request_hash, response: Buffer.from(r.response) });
   return found;

@@ -4,33 +4,46 @@ import type { Em } from "./orm.js";
 import type { LineRecord, ReservationRecord } from "../core/reservation.js";
 import type { PriorityName, ReleaseReasonName, StateName } from "../core/commands.js";
 import { priorityRank, type QueuedLine } from "../core/queue.js";
+import { textArray } from "./sql-array.js";
 
 export async function insertReservation(em: Em, r: ReservationRecord & { requestId: string }, lines: LineRecord[]): Promise<void> {
   await insertReservations(em, [{ reservation: r, lines }]);
 }
 
 /** Inserts reservations and their lines in one statement; lines copy their reservation's queue position. */
-export async function insertReservations(em: Em, list: { reservation: ReservationRecord & { requestId: string }; lines: LineRecord[] }[]): Promise<void> {
+export async function insertReservations(em: Em, list: NewReservation[]): Promise<void> {
   if (list.length === 0) return;
-  await em.execute(
-    `WITH input AS (
+  const insert = reservationInserts(list);
+  await em.execute(`WITH ${insert.ctes} SELECT 1`, insert.params);
+}
+
+export interface NewReservation { reservation: ReservationRecord & { requestId: string }; lines: LineRecord[] }
+
+/**
+ * The common table expressions that insert reservations and their lines (names res_input, res,
+ * res_lines), with their parameters: for statements that write reservations among other rows.
+ */
+export function reservationInserts(list: NewReservation[]): { ctes: string; params: unknown[] } {
+  return {
+    ctes: `res_input AS (
        SELECT * FROM jsonb_to_recordset(?::jsonb) AS i(
          reservation_id uuid, request_id text, order_id text, customer_id text, channel text, priority text, state text,
          release_reason text, wait_for_stock boolean, expire_time timestamptz, create_time timestamptz, update_time timestamptz, ord integer, lines jsonb)
-     ), r AS (
+     ), res AS (
        INSERT INTO reservation (reservation_id, request_id, order_id, customer_id, channel, priority, state, release_reason,
                                 wait_for_stock, expire_time, create_time, update_time)
        SELECT reservation_id, request_id, order_id, customer_id, channel, priority, state, release_reason, wait_for_stock, expire_time, create_time, update_time
-         FROM input ORDER BY ord
+         FROM res_input ORDER BY ord
        RETURNING reservation_id, seq, priority
-     )
-     INSERT INTO reservation_line (reservation_id, line_index, sku, warehouse_id, requested, reserved, waiting, expected_time, queue_rank, queue_seq)
-     SELECT r.reservation_id, l.line_index, l.sku, l.warehouse_id, l.requested, l.reserved, l.waiting, l.expected_time,
-            CASE WHEN r.priority = 'VIP' THEN ${priorityRank.VIP} ELSE ${priorityRank.STANDARD} END, r.seq
-       FROM r JOIN input i USING (reservation_id),
-            jsonb_to_recordset(i.lines) AS l(line_index integer, sku text, warehouse_id text, requested bigint, reserved bigint,
-                                             waiting bigint, expected_time timestamptz)`,
-    [JSON.stringify(list.map(({ reservation: r, lines }, ord) => ({
+     ), res_lines AS (
+       INSERT INTO reservation_line (reservation_id, line_index, sku, warehouse_id, requested, reserved, waiting, expected_time, queue_rank, queue_seq)
+       SELECT r.reservation_id, l.line_index, l.sku, l.warehouse_id, l.requested, l.reserved, l.waiting, l.expected_time,
+              CASE WHEN r.priority = 'VIP' THEN ${priorityRank.VIP} ELSE ${priorityRank.STANDARD} END, r.seq
+         FROM res r JOIN res_input i USING (reservation_id),
+              jsonb_to_recordset(i.lines) AS l(line_index integer, sku text, warehouse_id text, requested bigint, reserved bigint,
+                                               waiting bigint, expected_time timestamptz)
+     )`,
+    params: [JSON.stringify(list.map(({ reservation: r, lines }, ord) => ({
       reservation_id: r.reservationId, request_id: r.requestId, order_id: r.orderId, customer_id: r.customerId, channel: r.channel,
       priority: r.priority, state: r.state, release_reason: r.releaseReason, wait_for_stock: r.waitForStock,
       expire_time: r.expireTime?.toISOString() ?? null, create_time: r.createTime.toISOString(), update_time: r.updateTime.toISOString(), ord,
@@ -39,7 +52,7 @@ export async function insertReservations(em: Em, list: { reservation: Reservatio
         waiting: l.waiting, expected_time: l.expectedTime?.toISOString() ?? null,
       })),
     })))],
-  );
+  };
 }
 
 type ReservationRow = {
@@ -78,9 +91,9 @@ export async function lockReservations(em: Em, ids: string[], skipLocked = false
   if (ids.length === 0) return locked;
   const rows = await em.execute<Record<string, unknown>[]>(
     `SELECT reservation_id, order_id, customer_id, channel, priority, state, release_reason, wait_for_stock, expire_time, create_time, update_time
-       FROM reservation WHERE reservation_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid)
+       FROM reservation WHERE reservation_id = ANY(?::uuid[])
       ORDER BY reservation_id FOR UPDATE ${skipLocked ? "SKIP LOCKED" : ""}`,
-    [JSON.stringify([...new Set(ids)].sort())],
+    [textArray([...new Set(ids)].sort())],
   );
   for (const row of rows) {
     const record = toRecord({
@@ -168,8 +181,8 @@ export async function applyLineChanges(em: Em, changes: LineChange[], time: Date
         SET state = CASE WHEN EXISTS (SELECT 1 FROM reservation_line l WHERE l.reservation_id = r.reservation_id AND l.reserved > 0) THEN 'ACTIVE' ELSE 'PENDING' END,
             wait_for_stock = r.wait_for_stock OR EXISTS (SELECT 1 FROM reservation_line l WHERE l.reservation_id = r.reservation_id AND l.waiting > 0),
             update_time = ?
-      WHERE r.reservation_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND r.state <> 'RELEASED'`,
-    [time, JSON.stringify([...new Set(changes.map((c) => c.reservationId))])],
+      WHERE r.reservation_id = ANY(?::uuid[]) AND r.state <> 'RELEASED'`,
+    [time, textArray([...new Set(changes.map((c) => c.reservationId))])],
   );
 }
 
@@ -201,12 +214,18 @@ export async function loadHeldLines(em: Em, sku: string, warehouseId: string, li
 
 /** Holds past their expiry, oldest first; `skus` limits them to holds with a line of those SKUs. */
 export async function findExpiredHolds(em: Em, now: Date, limit: number, skus?: string[]): Promise<string[]> {
-  const rows = await em.execute<{ reservation_id: string }[]>(
-    `SELECT r.reservation_id FROM reservation r
-      WHERE r.state <> 'RELEASED' AND r.expire_time <= ?
-        ${skus ? "AND EXISTS (SELECT 1 FROM reservation_line l WHERE l.reservation_id = r.reservation_id AND l.sku IN (SELECT jsonb_array_elements_text(?::jsonb)))" : ""}
-      ORDER BY r.expire_time LIMIT ?`,
-    skus ? [now, JSON.stringify(skus), limit] : [now, limit],
-  );
+  const query = expiredHoldsQuery(now, limit, skus);
+  const rows = await em.execute<{ reservation_id: string }[]>(query.sql, query.params);
   return rows.map((r) => r.reservation_id);
+}
+
+/** The query behind findExpiredHolds, for statements that read it among other things. */
+export function expiredHoldsQuery(now: Date, limit: number, skus?: string[]): { sql: string; params: unknown[] } {
+  return {
+    sql: `SELECT r.reservation_id FROM reservation r
+      WHERE r.state <> 'RELEASED' AND r.expire_time <= ?
+        ${skus ? "AND EXISTS (SELECT 1 FROM reservation_line l WHERE l.reservation_id = r.reservation_id AND l.sku = ANY(?::text[]))" : ""}
+      ORDER BY r.expire_time LIMIT ?`,
+    params: skus ? [now, textArray(skus), limit] : [now, limit],
+  };
 }

@@ -3,6 +3,7 @@
 // Lists travel as one JSON parameter: knex expands a JS array parameter into a value list.
 import type { Em } from "./orm.js";
 import type { StockCounters } from "../core/stock.js";
+import { textArray } from "./sql-array.js";
 
 export type LedgerKind =
   | "SET_STOCK" | "ADJUST_STOCK" | "RESERVE" | "RELEASE_SHIPPED" | "RELEASE_CANCELLED" | "RELEASE_EXPIRED" | "FILL" | "DEMOTE" | "POLICY";
@@ -55,9 +56,9 @@ export interface StockRow extends StockCounters {
   policyUpdateTime: Date | null;
 }
 
-const stockColumns = "sku, warehouse_id, on_hand, reserved, safety_buffer, min_stock, lead_time_ms, auto_activate, version, update_time, policy_update_time";
+export const stockColumns = "sku, warehouse_id, on_hand, reserved, safety_buffer, min_stock, lead_time_ms, auto_activate, version, update_time, policy_update_time";
 
-interface RawStockRow {
+export interface RawStockRow {
   sku: string;
   warehouse_id: string;
   on_hand: string | number;
@@ -71,7 +72,7 @@ interface RawStockRow {
   policy_update_time: Date | string | null;
 }
 
-function toStockRow(r: RawStockRow): StockRow {
+export function toStockRow(r: RawStockRow): StockRow {
   return {
     sku: r.sku,
     warehouseId: r.warehouse_id,
@@ -152,9 +153,9 @@ export async function ensureStockLevel(em: Em, sku: string, warehouseId: string,
 export async function readStockLevels(em: Em, skus: string[], lock = false): Promise<StockRow[]> {
   if (skus.length === 0) return [];
   const rows = await em.execute<RawStockRow[]>(
-    `SELECT ${stockColumns} FROM stock_level WHERE sku IN (SELECT jsonb_array_elements_text(?::jsonb))
+    `SELECT ${stockColumns} FROM stock_level WHERE sku = ANY(?::text[])
       ORDER BY sku COLLATE "C", warehouse_id COLLATE "C" ${lock ? "FOR UPDATE" : ""}`,
-    [JSON.stringify(skus)],
+    [textArray(skus)],
   );
   return rows.map(toStockRow);
 }
@@ -195,8 +196,8 @@ export async function updatePolicy(em: Em, sku: string, warehouseId: string, pol
 export async function existingWarehouseIds(em: Em, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await em.execute<{ warehouse_id: string }[]>(
-    `SELECT warehouse_id FROM warehouse WHERE warehouse_id IN (SELECT jsonb_array_elements_text(?::jsonb))`,
-    [JSON.stringify(ids)],
+    `SELECT warehouse_id FROM warehouse WHERE warehouse_id = ANY(?::text[])`,
+    [textArray(ids)],
   );
   return new Set(rows.map((r) => r.warehouse_id));
 }
@@ -210,13 +211,13 @@ export async function readHoldFigures(em: Em, skus: string[], now: Date): Promis
        SELECT l.sku, l.warehouse_id, l.reserved AS expired, 0 AS waiting
          FROM reservation r JOIN reservation_line l USING (reservation_id)
         WHERE r.state <> 'RELEASED' AND r.expire_time <= ? AND l.live AND l.reserved > 0
-          AND l.sku IN (SELECT jsonb_array_elements_text(?::jsonb))
+          AND l.sku = ANY(?::text[])
        UNION ALL
        SELECT l.sku, l.warehouse_id, 0, l.waiting
          FROM reservation_line l
-        WHERE l.live AND l.waiting > 0 AND l.sku IN (SELECT jsonb_array_elements_text(?::jsonb))
+        WHERE l.live AND l.waiting > 0 AND l.sku = ANY(?::text[])
      ) f GROUP BY sku, warehouse_id`,
-    [now, JSON.stringify(skus), JSON.stringify(skus)],
+    [now, textArray(skus), textArray(skus)],
   );
   for (const r of rows) figures.set(`${r.sku}\u0000${r.warehouse_id}`, { expiredReserved: Number(r.expired), waiting: Number(r.waiting) });
   return figures;

@@ -11,6 +11,8 @@ import { connect, settle, start, type Clients, type InFlight, type Outcome } fro
 import { cloneTemplateDatabase, halfWritten, lockStockRows, onRealPostgres, type FaultDatabase } from "../support/faults/database.js";
 import { tally, type ReserveEntry } from "../support/faults/load.js";
 import { freePort, sleep, startService, waitUntil, type ServiceProcess } from "../support/faults/process.js";
+import { laneOf } from "../../src/app/reserve-coalescer.js";
+import { coalesceLaneCount } from "../../src/limits.js";
 
 const real = onRealPostgres();
 if (!real) console.log("test/faults/pool-deadlines: skipped, it needs a real PostgreSQL server (set DATABASE_URL)");
@@ -21,8 +23,19 @@ let c: Clients;
 const warehouseId = unique("wh-pool");
 const slow = unique("SLOW");
 const free = unique("FREE");
-// One SKU per queued call, so each waits at the pool itself rather than in a SKU's coalescer.
-const others = Array.from({ length: 4 }, () => unique("OTHER"));
+// One SKU per queued call, each in a lane of the coalescer of its own (not the slow SKU's), so each
+// waits at the pool itself rather than behind another call in its lane.
+const others = (() => {
+  const lanes = new Set([laneOf(slow, coalesceLaneCount)]);
+  const picked: string[] = [];
+  while (lanes.size < coalesceLaneCount) {
+    const sku = unique("OTHER");
+    if (lanes.has(laneOf(sku, coalesceLaneCount))) continue;
+    lanes.add(laneOf(sku, coalesceLaneCount));
+    picked.push(sku);
+  }
+  return picked;
+})();
 
 const reserveOf = (sku: string, quantity = 1): ReserveEntry => {
   const request: ReserveRequest = {
@@ -135,6 +148,6 @@ describe.skipIf(!real)("pool of one connection, a slow query, client deadlines",
     }
     expect(await rowsOf(queued)).toEqual({ reservations: 0, answers: 0, ledger: 0 });
     const summary = await checkReserveBooks(db, c, [blocked, ...queued]);
-    expect(summary).toMatchObject({ answered: 1, unanswered: 4, committedUnanswered: 0 });
+    expect(summary).toMatchObject({ answered: 1, unanswered: queued.length, committedUnanswered: 0 });
   });
 });

@@ -4,10 +4,12 @@ import { Migration20261201000000_foundation } from "./Migration20261201000000_fo
 import { Migration20261201010000_scarcity } from "./Migration20261201010000_scarcity.js";
 import { Migration20261201020000_reliability } from "./Migration20261201020000_reliability.js";
 import { Migration20261201030000_forecast } from "./Migration20261201030000_forecast.js";
+import { Migration20261201040000_batch_write } from "./Migration20261201040000_batch_write.js";
 
 export const migrationsList: MigrationObject[] = [
   { name: "Migration20261201000000_foundation", class: Migration20261201000000_foundation },
   { name: "Migration20261201010000_scarcity", class: Migration20261201010000_scarcity },
   { name: "Migration20261201020000_reliability", class: Migration20261201020000_reliability },
   { name: "Migration20261201030000_forecast", class: Migration20261201030000_forecast },
+  { name: "Migration20261201040000_batch_write", class: Migration20261201040000_batch_write },
 ];

@@ -1,0 +1,148 @@
+// The batch reserve's two statements: one read of everything a batch needs to decide, and one
+// write of everything it decided. The write is a single statement: it writes whole, or undoes
+// itself by raising SH001/SH002 when a stock guard or a request id finds the database moved on
+// since the read (the caller reads again and retries), so no row lock waits on a round trip.
+import type { Em } from "./orm.js";
+import { runAgainReason, type RunAgainReason } from "./errors.js";
+import type { StoredAnswer } from "./idempotency-repository.js";
+import { expiredHoldsQuery, reservationInserts, type NewReservation } from "./reservation-repository.js";
+import { stockColumns, toStockRow, type LedgerPart, type RawStockRow, type StockRow } from "./stock-repository.js";
+import { textArray } from "./sql-array.js";
+
+export interface BatchInputs {
+  /** Stored answers of the requests already answered, by request id. */
+  answers: Map<string, StoredAnswer>;
+  /** Stock levels of the SKUs, sorted by key. */
+  stock: StockRow[];
+  /** Holds on these SKUs past their expiry, oldest first, at most the limit asked for. */
+  expiredHoldIds: string[];
+  /** The named warehouses that exist. */
+  knownWarehouseIds: Set<string>;
+}
+
+export interface BatchQuery {
+  requestIds: string[];
+  skus: string[];
+  warehouseIds: string[];
+  now: Date;
+  expiredHoldsMax: number;
+  /** Lock the stock levels, in key order, until the surrounding transaction ends. */
+  lock: boolean;
+}
+
+/** Everything a batch decides on, from one snapshot, in one round trip. */
+export async function readBatchInputs(em: Em, q: BatchQuery): Promise<BatchInputs> {
+  const expired = expiredHoldsQuery(q.now, q.expiredHoldsMax, q.skus);
+  const rows = await em.execute<{ answers: RawAnswer[]; stock: RawStockRow[]; expired: string[]; warehouses: string[] }[]>(
+    `SELECT
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('request_id', k.request_id, 'method', k.method, 'request_hash', k.request_hash,
+                                                     'response', encode(k.response, 'base64'))), '[]'::jsonb)
+          FROM idempotency_key k WHERE k.request_id = ANY(?::text[])) AS answers,
+       (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.sku COLLATE "C", s.warehouse_id COLLATE "C"), '[]'::jsonb)
+          FROM (SELECT ${stockColumns} FROM stock_level WHERE sku = ANY(?::text[])
+                 ORDER BY sku COLLATE "C", warehouse_id COLLATE "C" ${q.lock ? "FOR UPDATE" : ""}) s) AS stock,
+       (SELECT coalesce(jsonb_agg(h.reservation_id), '[]'::jsonb) FROM (${expired.sql}) h) AS expired,
+       (SELECT coalesce(jsonb_agg(w.warehouse_id), '[]'::jsonb)
+          FROM warehouse w WHERE w.warehouse_id = ANY(?::text[])) AS warehouses`,
+    [textArray(q.requestIds), textArray(q.skus), ...expired.params, textArray(q.warehouseIds)],
+  );
+  const row = rows[0]!;
+  return {
+    answers: new Map(row.answers.map((a) => [a.request_id, { method: a.method, requestHash: a.request_hash, response: Buffer.from(a.response, "base64") }])),
+    stock: row.stock.map(toStockRow),
+    expiredHoldIds: row.expired,
+    knownWarehouseIds: new Set(row.warehouses),
+  };
+}
+
+interface RawAnswer { request_id: string; method: string; request_hash: string; response: string }
+
+/** One stock level's change in a batch: its ledger parts, and how many units are VIP and standard. */
+export interface LevelChange {
+  key: { sku: string; warehouseId: string };
+  parts: LedgerPart[];
+  vip: number;
+  standard: number;
+}
+
+export interface BatchWrite {
+  answers: (StoredAnswer & { requestId: string })[];
+  reservations: NewReservation[];
+  levels: LevelChange[];
+  time: Date;
+  /** The request id written on every ledger entry of the batch. */
+  ledgerRequestId: string;
+}
+
+/**
+ * Writes a batch in one statement: the answers, the reservations with their lines, and for each
+ * stock level one guarded update and its ledger entries. Each level's VIP units come out of
+ * on_hand - reserved, its standard units out of what is left above the held-back units. When a
+ * request id was answered meanwhile, or a guard failed, it writes nothing and says which.
+ */
+export async function writeBatch(em: Em, w: BatchWrite): Promise<"written" | RunAgainReason> {
+  const reservations = reservationInserts(w.reservations);
+  // Each entry records the counters as they stand after it: the level's final figure minus the
+  // units of the entries after it.
+  const entries = w.levels.flatMap((level) => {
+    const total = level.parts.reduce((s, p) => s + p.reservedDelta, 0);
+    let soFar = 0;
+    return level.parts.map((p) => {
+      soFar += p.reservedDelta;
+      return { sku: level.key.sku, warehouse_id: level.key.warehouseId, kind: p.kind, reservation_id: p.reservationId, reserved_delta: p.reservedDelta, reserved_back: total - soFar, payload: p.payload };
+    });
+  }).map((e, ord) => ({ ...e, ord }));
+  const skus = textArray([...new Set(w.levels.map((l) => l.key.sku))]);
+  try {
+    await em.execute(
+      `WITH answer_input AS (
+         SELECT * FROM jsonb_to_recordset(?::jsonb) AS a(request_id text, method text, request_hash text, response text)
+       ), answers AS (
+         INSERT INTO idempotency_key (request_id, method, request_hash, response, create_time)
+         SELECT a.request_id, a.method, a.request_hash, decode(a.response, 'base64'), ? FROM answer_input a
+         ON CONFLICT (request_id) DO NOTHING RETURNING request_id
+       ), level_input AS (
+         SELECT * FROM jsonb_to_recordset(?::jsonb) AS l(sku text, warehouse_id text, vip bigint, standard bigint)
+       ), locked AS (
+         -- Row locks in key order, as every transaction takes them, before the update.
+         -- (The array of SKUs tells the planner how few rows to expect: an index scan.)
+         SELECT s.sku FROM stock_level s JOIN level_input l ON s.sku = l.sku AND s.warehouse_id = l.warehouse_id
+          WHERE s.sku = ANY(?::text[])
+          ORDER BY s.sku COLLATE "C", s.warehouse_id COLLATE "C" FOR UPDATE OF s
+       ), changed AS (
+         UPDATE stock_level s
+            SET reserved = s.reserved + l.vip + l.standard, version = s.version + 1, update_time = ?
+           FROM level_input l
+          WHERE s.sku = ANY(?::text[]) AND s.sku = l.sku AND s.warehouse_id = l.warehouse_id AND EXISTS (SELECT 1 FROM locked)
+            AND s.on_hand - s.reserved >= l.vip + l.standard
+            AND (l.standard = 0 OR s.on_hand - s.reserved - GREATEST(s.safety_buffer, s.min_stock) - l.vip >= l.standard)
+         RETURNING s.sku, s.warehouse_id, s.on_hand, s.reserved
+       ), entries AS (
+         INSERT INTO ledger_entry (entry_time, kind, sku, warehouse_id, on_hand_delta, reserved_delta,
+                                   on_hand_after, reserved_after, reservation_id, request_id, payload)
+         SELECT ?, e.kind, c.sku, c.warehouse_id, 0, e.reserved_delta, c.on_hand, c.reserved - e.reserved_back, e.reservation_id, ?, e.payload
+           FROM changed c
+           JOIN jsonb_to_recordset(?::jsonb) AS e(ord integer, sku text, warehouse_id text, kind text, reservation_id uuid,
+                                                  reserved_delta bigint, reserved_back bigint, payload jsonb)
+             ON e.sku = c.sku AND e.warehouse_id = c.warehouse_id
+          ORDER BY e.ord
+       ), ${reservations.ctes}
+       SELECT CASE WHEN (SELECT count(*) FROM answers) <> ?::bigint THEN stockhold_run_again('SH002', 'a request id was answered meanwhile')
+                   WHEN (SELECT count(*) FROM changed) <> ?::bigint THEN stockhold_run_again('SH001', 'a stock guard failed')
+                   ELSE 0 END AS run_again`,
+      [
+        JSON.stringify(w.answers.map((a) => ({ request_id: a.requestId, method: a.method, request_hash: a.requestHash, response: a.response.toString("base64") }))),
+        w.time,
+        JSON.stringify(w.levels.map((l) => ({ sku: l.key.sku, warehouse_id: l.key.warehouseId, vip: l.vip, standard: l.standard }))),
+        skus, w.time, skus, w.time, w.ledgerRequestId, JSON.stringify(entries),
+        ...reservations.params,
+        w.answers.length, w.levels.length,
+      ],
+    );
+    return "written";
+  } catch (error) {
+    const reason = runAgainReason(error);
+    if (reason) return reason;
+    throw error;
+  }
+}

@@ -1,0 +1,121 @@
+// The batch reserve's single-statement write: it commits whole, or undoes every row it wrote
+// and says why, so no explicit transaction is needed around it. Against the real database.
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { readBatchInputs, writeBatch, type BatchWrite } from "../../src/db/batch-reserve-repository.js";
+import { textArray } from "../../src/db/sql-array.js";
+import { useTestServer } from "../support/harness.js";
+import { stockedSku } from "../support/fixtures.js";
+import { checkInvariants, noViolations } from "../support/invariants.js";
+
+const { db, server } = useTestServer();
+
+/** A write reserving `units` for each (sku, warehouse) given, one new reservation each. */
+function reserving(levels: { sku: string; warehouseId: string; units: number; vip?: boolean }[]): BatchWrite & { requestIds: string[] } {
+  const time = new Date();
+  const planned = levels.map((l) => ({ ...l, requestId: randomUUID(), reservationId: randomUUID() }));
+  return {
+    requestIds: planned.map((p) => p.requestId),
+    answers: planned.map((p) => ({ requestId: p.requestId, method: "Reserve", requestHash: "h", response: Buffer.from([1, 2, 3]) })),
+    reservations: planned.map((p) => ({
+      reservation: {
+        reservationId: p.reservationId, requestId: p.requestId, orderId: `o-${p.requestId}`, customerId: "c", channel: "web",
+        priority: p.vip ? "VIP" : "STANDARD", state: "ACTIVE", releaseReason: null, waitForStock: false, expireTime: null, createTime: time, updateTime: time,
+      },
+      lines: [{ lineIndex: 0, sku: p.sku, warehouseId: p.warehouseId, requested: p.units, reserved: p.units, waiting: 0, expectedTime: null }],
+    })),
+    levels: planned.map((p) => ({
+      key: { sku: p.sku, warehouseId: p.warehouseId },
+      parts: [{ kind: "RESERVE" as const, reservationId: p.reservationId, onHandDelta: 0, reservedDelta: p.units, payload: { test: true } }],
+      vip: p.vip ? p.units : 0, standard: p.vip ? 0 : p.units,
+    })).sort((a, b) => (a.key.sku < b.key.sku ? -1 : 1)),
+    time,
+    ledgerRequestId: `batch:${randomUUID()}`,
+  };
+}
+
+async function rowsOf(write: { requestIds: string[]; ledgerRequestId: string }) {
+  const [counts] = await db.query<{ answers: string; reservations: string; lines: string; entries: string }>(
+    `SELECT (SELECT count(*) FROM idempotency_key WHERE request_id = ANY(?::text[])) AS answers,
+            (SELECT count(*) FROM reservation WHERE request_id = ANY(?::text[])) AS reservations,
+            (SELECT count(*) FROM reservation_line l JOIN reservation r USING (reservation_id) WHERE r.request_id = ANY(?::text[])) AS lines,
+            (SELECT count(*) FROM ledger_entry WHERE request_id = ?) AS entries`,
+    [textArray(write.requestIds), textArray(write.requestIds), textArray(write.requestIds), write.ledgerRequestId],
+  );
+  return { answers: Number(counts!.answers), reservations: Number(counts!.reservations), lines: Number(counts!.lines), entries: Number(counts!.entries) };
+}
+
+async function reservedOf(sku: string): Promise<number> {
+  const [row] = await db.query<{ reserved: string }>(`SELECT sum(reserved) AS reserved FROM stock_level WHERE sku = ?`, [sku]);
+  return Number(row!.reserved);
+}
+
+describe("writeBatch", () => {
+  it("writes every answer, reservation, line and ledger entry, with each entry's after-figures, in one statement", async () => {
+    const a = await stockedSku(server, 10);
+    const b = await stockedSku(server, 10);
+    const write = reserving([{ ...a, units: 2 }, { ...b, units: 3, vip: true }]);
+    expect(await writeBatch(db.orm.em.fork(), write)).toBe("written");
+    expect(await rowsOf(write)).toEqual({ answers: 2, reservations: 2, lines: 2, entries: 2 });
+    expect([await reservedOf(a.sku), await reservedOf(b.sku)]).toEqual([2, 3]);
+    expect(await checkInvariants(db)).toEqual(noViolations);
+  });
+
+  it("writes nothing at all and says a guard failed when one stock level of the batch lacks the units", async () => {
+    const plenty = await stockedSku(server, 10);
+    const short = await stockedSku(server, 2);
+    const write = reserving([{ ...plenty, units: 1 }, { ...short, units: 3 }]);
+    expect(await writeBatch(db.orm.em.fork(), write)).toBe("guard-failed");
+    expect(await rowsOf(write)).toEqual({ answers: 0, reservations: 0, lines: 0, entries: 0 });
+    expect([await reservedOf(plenty.sku), await reservedOf(short.sku)]).toEqual([0, 0]);
+  });
+
+  it("keeps standard units out of the held-back stock but lets VIP units take it", async () => {
+    const level = await stockedSku(server, 5);
+    await db.query(`UPDATE stock_level SET safety_buffer = 3 WHERE sku = ?`, [level.sku]);
+    expect(await writeBatch(db.orm.em.fork(), reserving([{ ...level, units: 3 }]))).toBe("guard-failed");
+    expect(await writeBatch(db.orm.em.fork(), reserving([{ ...level, units: 2 }]))).toBe("written");
+    expect(await writeBatch(db.orm.em.fork(), reserving([{ ...level, units: 3, vip: true }]))).toBe("written");
+    expect(await reservedOf(level.sku)).toBe(5);
+  });
+
+  it("writes nothing at all and says so when one request id was answered meanwhile", async () => {
+    const level = await stockedSku(server, 10);
+    const write = reserving([{ ...level, units: 1 }, { ...level, units: 1 }]);
+    // Two reservations of one level in one write: merge them into one level change, as the engine does.
+    write.levels = [{ key: write.levels[0]!.key, parts: write.levels.flatMap((l) => l.parts), vip: 0, standard: 2 }];
+    await db.query(`INSERT INTO idempotency_key (request_id, method, request_hash, response, create_time) VALUES (?, 'Reserve', 'other', '\\x00', now())`, [write.requestIds[1]]);
+    expect(await writeBatch(db.orm.em.fork(), write)).toBe("answered-meanwhile");
+    expect(await rowsOf(write)).toEqual({ answers: 1, reservations: 0, lines: 0, entries: 0 });
+    expect(await reservedOf(level.sku)).toBe(0);
+  });
+});
+
+describe("readBatchInputs", () => {
+  it("reads stored answers, stock levels in key order, expired holds and known warehouses from one snapshot", async () => {
+    const a = await stockedSku(server, 4);
+    const b = await stockedSku(server, 6, a.warehouseId);
+    const write = reserving([{ ...a, units: 1 }]);
+    await writeBatch(db.orm.em.fork(), write);
+    await db.query(`UPDATE reservation SET expire_time = now() - interval '1 minute' WHERE request_id = ?`, [write.requestIds[0]]);
+    const inputs = await readBatchInputs(db.orm.em.fork(), {
+      requestIds: [...write.requestIds, "never-seen"], skus: [b.sku, a.sku], warehouseIds: [a.warehouseId, "no-such-warehouse"],
+      now: new Date(), expiredHoldsMax: 10, lock: false,
+    });
+    expect([...inputs.answers.keys()]).toEqual(write.requestIds);
+    expect(inputs.answers.get(write.requestIds[0]!)?.response).toEqual(Buffer.from([1, 2, 3]));
+    expect(inputs.stock.map((s) => [s.sku, s.onHand, s.reserved])).toEqual([[a.sku, 4, 1], [b.sku, 6, 0]].sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)));
+    expect(inputs.expiredHoldIds).toEqual([write.reservations[0]!.reservation.reservationId]);
+    expect([...inputs.knownWarehouseIds]).toEqual([a.warehouseId]);
+  });
+});
+
+describe("textArray", () => {
+  it("round-trips quotes, backslashes, commas, braces, spaces, the word NULL and the empty string through PostgreSQL", async () => {
+    const values = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "", "ünï"];
+    const [row] = await db.query<{ a: string[] }>(`SELECT ?::text[] AS a`, [textArray(values)]);
+    expect(row!.a).toEqual(values);
+    const [empty] = await db.query<{ n: number }>(`SELECT cardinality(?::text[]) AS n`, [textArray([])]);
+    expect(empty!.n).toBe(0);
+  });
+});
