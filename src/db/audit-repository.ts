@@ -22,7 +22,7 @@ export async function readLedgerPage(em: Em, key: StockKey, afterSeq: string, li
             on_hand_delta::text AS on_hand_delta, reserved_delta::text AS reserved_delta, on_hand_after::text AS on_hand_after,
             reserved_after::text AS reserved_after, coalesce(reservation_id::text, '') AS reservation_id, request_id, payload::text AS payload,
             prev_hash, hash
-       FROM ledger_entry WHERE sku = ? AND warehouse_id = ? AND seq > ?::bigint ORDER BY seq LIMIT ?`,
+       FROM ledger_entry WHERE sku = ? AND warehouse_id = ? AND seq > ?::bigint ORDER BY ledger_entry.seq LIMIT ?`,
     [key.sku, key.warehouseId, afterSeq, limit],
   );
   return rows.map((r) => ({

@@ -39,6 +39,49 @@ describe("ledger audit", () => {
     expect(Number(entries[0]!.n)).toBe(5);
   });
 
+  it("chains entries of several stock levels written by one statement, even interleaved, as if written one by one", async () => {
+    const a = await stockedSku(server, 10);
+    const b = await stockedSku(server, 10, a.warehouseId);
+    // A, B, A, B, A in one statement: the chain of each must pick up where the other left it.
+    await db.query(
+      `INSERT INTO ledger_entry (entry_time, kind, sku, warehouse_id, on_hand_delta, reserved_delta, on_hand_after, reserved_after, request_id, payload)
+       SELECT now(), 'ADJUST_STOCK', CASE WHEN i % 2 = 1 THEN ? ELSE ? END, ?, 0, 0, 10, 0, 'interleaved', '{}'::jsonb
+         FROM generate_series(1, 5) AS i ORDER BY i`,
+      [a.sku, b.sku, a.warehouseId],
+    );
+    // And a failed statement leaves no trace in the chain: the next one links to the real head.
+    await expect(db.query(
+      `INSERT INTO ledger_entry (entry_time, kind, sku, warehouse_id, on_hand_delta, reserved_delta, on_hand_after, reserved_after, request_id, payload)
+       SELECT now(), CASE WHEN i = 2 THEN 'NOT_A_KIND' ELSE 'ADJUST_STOCK' END, ?, ?, 0, 0, 10, 0, 'failing', '{}'::jsonb FROM generate_series(1, 2) AS i`,
+      [a.sku, a.warehouseId],
+    )).rejects.toThrow();
+    await server.inventory.adjustStock({ requestId: newRequestId(), ...a, delta: "1", reason: AdjustmentReason.ADJUSTMENT_REASON_RECEIPT });
+    for (const key of [a, b]) {
+      const [chain] = await db.query<{ entry_count: string; head_is_last: boolean; entries: string }>(
+        `SELECT c.entry_count, c.head = (SELECT hash FROM ledger_entry WHERE sku = c.sku AND warehouse_id = c.warehouse_id ORDER BY seq DESC LIMIT 1) AS head_is_last,
+                (SELECT count(*) FROM ledger_entry WHERE sku = c.sku AND warehouse_id = c.warehouse_id) AS entries
+           FROM ledger_chain c WHERE c.sku = ? AND c.warehouse_id = ?`, [key.sku, key.warehouseId]);
+      expect(chain!.head_is_last).toBe(true);
+      expect(chain!.entry_count).toBe(chain!.entries);
+      const links = await db.query<{ linked: boolean }>(
+        `SELECT prev_hash = coalesce(lag(hash) OVER (ORDER BY seq), decode(repeat('00', 32), 'hex')) AS linked FROM ledger_entry WHERE sku = ? AND warehouse_id = ? ORDER BY seq`,
+        [key.sku, key.warehouseId]);
+      expect(links.every((l) => l.linked)).toBe(true);
+      expect(await problemsFor(key.sku)).toEqual([]);
+    }
+  });
+
+  it("walks a stock level's entries in numeric seq order when their seqs cross a power of ten", async () => {
+    // Jump the sequence to just below the next power of ten, so this stock level's entries get
+    // seqs like 98, 99, 100, 101: in text order 100 would come before 98.
+    await db.query(`SELECT setval(pg_get_serial_sequence('ledger_entry', 'seq'), (10 ^ ceil(log(max(seq) + 3)))::bigint - 3) FROM ledger_entry`);
+    const key = await stockedSku(server, 10);
+    for (let i = 0; i < 3; i++) await server.inventory.adjustStock({ requestId: newRequestId(), ...key, delta: "1", reason: AdjustmentReason.ADJUSTMENT_REASON_RECEIPT });
+    const seqs = (await db.query<{ seq: string }>(`SELECT seq FROM ledger_entry WHERE sku = ? ORDER BY seq`, [key.sku])).map((r) => r.seq.length);
+    expect(new Set(seqs).size, "the entries' seqs have different numbers of digits").toBe(2);
+    expect(await problemsFor(key.sku)).toEqual([]);
+  });
+
   it("detects an edited entry", async () => {
     const { sku } = await history();
     await tamper(`UPDATE ledger_entry SET reserved_delta = reserved_delta + 1, reserved_after = reserved_after + 1 WHERE seq = (SELECT max(seq) FROM ledger_entry WHERE sku = ?)`, [sku]);
