@@ -219,12 +219,17 @@ export async function findExpiredHolds(em: Em, now: Date, limit: number, skus?: 
   return rows.map((r) => r.reservation_id);
 }
 
-/** The query behind findExpiredHolds, for statements that read it among other things. */
+/**
+ * The query behind findExpiredHolds, for statements that read it among other things. It walks
+ * the holds past their expiry (a partial index the sweeper keeps short) and checks each for a
+ * line of the SKUs; OFFSET 0 keeps the planner from turning that check into a scan of every line
+ * of the SKUs, which on a SKU with a long history (a flash sale) costs more the more it sells.
+ */
 export function expiredHoldsQuery(now: Date, limit: number, skus?: string[]): { sql: string; params: unknown[] } {
   return {
     sql: `SELECT r.reservation_id FROM reservation r
       WHERE r.state <> 'RELEASED' AND r.expire_time <= ?
-        ${skus ? "AND EXISTS (SELECT 1 FROM reservation_line l WHERE l.reservation_id = r.reservation_id AND l.sku = ANY(?::text[]))" : ""}
+        ${skus ? "AND EXISTS (SELECT 1 FROM reservation_line l WHERE l.reservation_id = r.reservation_id AND l.sku = ANY(?::text[]) OFFSET 0)" : ""}
       ORDER BY r.expire_time LIMIT ?`,
     params: skus ? [now, textArray(skus), limit] : [now, limit],
   };

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { readBatchInputs, writeBatch, type BatchWrite } from "../../src/db/batch-reserve-repository.js";
 import { textArray } from "../../src/db/sql-array.js";
 import { useTestServer } from "../support/harness.js";
-import { stockedSku } from "../support/fixtures.js";
+import { reserveRequest, stockedSku } from "../support/fixtures.js";
+import { expiredHoldsQuery } from "../../src/db/reservation-repository.js";
 import { checkInvariants, noViolations } from "../support/invariants.js";
 
 const { db, server } = useTestServer();
@@ -107,6 +108,18 @@ describe("readBatchInputs", () => {
     expect(inputs.stock.map((s) => [s.sku, s.onHand, s.reserved])).toEqual([[a.sku, 4, 1], [b.sku, 6, 0]].sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)));
     expect(inputs.expiredHoldIds).toEqual([write.reservations[0]!.reservation.reservationId]);
     expect([...inputs.knownWarehouseIds]).toEqual([a.warehouseId]);
+  });
+});
+
+describe("the expired-holds lookup", () => {
+  it("walks the expired holds and checks each for the SKUs, instead of scanning every line of a SKU with a long history", async () => {
+    const { sku, warehouseId } = await stockedSku(server, 100_000);
+    await server.reservations.batchReserve({ requests: Array.from({ length: 1000 }, () => reserveRequest([{ sku, quantity: 1, warehouseId }])) });
+    const query = expiredHoldsQuery(new Date(), 200, [sku]);
+    const [plan] = await db.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${query.sql}`, query.params);
+    const text = JSON.stringify(plan!["QUERY PLAN"]);
+    expect(text).toContain("SubPlan");
+    expect(text).not.toContain("reservation_line_sku_idx");
   });
 });
 
