@@ -84,6 +84,11 @@ export const coalesceQueueMax = 20_000;
  * calls need too.
  */
 export const coalesceLaneCount = 4;
+/**
+ * Batches of one lane written at once: the next batch reads and decides while the one before
+ * holds the stock row, then waits for it (it plans around its units: src/app/in-flight-units.ts).
+ */
+export const coalesceLaneDepth = 2;
 /** Characters in the decided_by of a buffer proposal decision. */
 export const decidedByLengthMax = 128;
 /** Characters in the reason of a buffer proposal decision. */

@@ -13,10 +13,11 @@ import { findExpiredHolds, findLines, findReservation, insertReservation, listRe
 import { applyStockDelta, existingWarehouseIds, readStockLevels } from "../db/stock-repository.js";
 import type { Reservation } from "../gen/inventory/v1/reservation.js";
 import { ConfirmReservationResponse, ExtendReservationResponse, ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { coalesceBatchMax, coalesceLaneCount, coalesceQueueMax, expirySweepBatchMax, reserveAttemptsMax } from "../limits.js";
+import { coalesceBatchMax, coalesceLaneCount, coalesceLaneDepth, coalesceQueueMax, expirySweepBatchMax, reserveAttemptsMax } from "../limits.js";
 import { reserveBatch, type BatchResult } from "./reserve-batch.js";
 import { releaseExpiredHolds } from "./expired-holds.js";
 import { ReserveCoalescer } from "./reserve-coalescer.js";
+import { InFlightUnits } from "./in-flight-units.js";
 import type { Clock } from "./clock.js";
 import { RetryTransaction, runIdempotent, runTransaction } from "./idempotent.js";
 import { releaseReservation, reservationNotFound } from "./stock-flow.js";
@@ -34,6 +35,7 @@ export interface ReservationAppOptions {
 export class ReservationApp {
   private readonly coalescer: ReserveCoalescer | null;
   private readonly newId: () => string;
+  private readonly inFlight = new InFlightUnits();
 
   constructor(
     private readonly orm: Orm,
@@ -42,7 +44,8 @@ export class ReservationApp {
   ) {
     this.newId = options.newId ?? randomUUID;
     this.coalescer = options.coalesce === false ? null
-      : new ReserveCoalescer((commands) => reserveBatch(orm, clock, commands, this.newId), { batchMax: coalesceBatchMax, queueMax: coalesceQueueMax, laneCount: coalesceLaneCount });
+      : new ReserveCoalescer((commands) => reserveBatch(orm, clock, commands, { newId: this.newId, inFlight: this.inFlight }),
+        { batchMax: coalesceBatchMax, queueMax: coalesceQueueMax, laneCount: coalesceLaneCount, laneDepth: coalesceLaneDepth });
   }
 
   /** Reserves one order; single-line orders go through the SKU's coalescer. */
@@ -53,7 +56,7 @@ export class ReservationApp {
 
   /** Independent reservations, one result each: one transaction per group of SKUs. */
   async batchReserve(commands: ReserveCommand[]): Promise<BatchResult[]> {
-    return reserveBatch(this.orm, this.clock, commands, this.newId);
+    return reserveBatch(this.orm, this.clock, commands, { newId: this.newId, inFlight: this.inFlight });
   }
 
   /** One order in its own transaction, with guarded updates per line. */

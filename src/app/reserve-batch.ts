@@ -18,6 +18,7 @@ import type { StockRow } from "../db/stock-repository.js";
 import { ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
 import { expirySweepBatchMax, reserveAttemptsMax, transactionAttemptsMax } from "../limits.js";
 import { releaseHolds } from "./expired-holds.js";
+import { InFlightUnits, type Claim } from "./in-flight-units.js";
 import type { Clock } from "./clock.js";
 import { planToReservation, reservePart, type PlannedReservation } from "./reservation-plan.js";
 
@@ -53,7 +54,13 @@ function replayed(stored: StoredAnswer, hash: string, requestId: string): BatchR
  * batch-reserve-repository.ts). A batch that must not miss a concurrent change (a waiting
  * order, or the last attempt after stale reads) reads with row locks.
  */
-export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveCommand[], newId: () => string = randomUUID): Promise<BatchResult[]> {
+export interface BatchOptions {
+  newId?: () => string;
+  /** Units other batches of this process are writing: shared by every batch of one service. */
+  inFlight?: InFlightUnits;
+}
+
+export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveCommand[], { newId = randomUUID, inFlight = new InFlightUnits() }: BatchOptions = {}): Promise<BatchResult[]> {
   const results: (BatchResult | undefined)[] = new Array(commands.length);
   const hashes = commands.map((c) => requestHash(method, c));
   // A request id twice in one batch: the first takes effect, the others share its answer.
@@ -72,10 +79,11 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
       try {
         const time = clock.now();
         const lock = attempt >= reserveAttemptsMax || pending.some((i) => commands[i]!.waitForStock);
-        const run = (em: Em) => decideAndWrite(em, { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased });
+        const claims: Claim[] = [];
+        const run = (em: Em) => decideAndWrite(em, { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased, inFlight, claims });
         // A transaction even without locks: the batch keeps one connection from its read to its
         // write, so a call never queues at the pool twice.
-        const decided = await orm.em.fork().transactional(run);
+        const decided = await orm.em.fork().transactional(run).finally(() => inFlight.release(claims));
         if (decided.kind === "expired") {
           // Expired holds on these SKUs give their units back first (once per batch), each in its
           // own transaction: inside this one they would take locks out of key order.
@@ -116,6 +124,9 @@ interface BatchRound {
   time: Date;
   lock: boolean;
   releaseExpired: boolean;
+  inFlight: InFlightUnits;
+  /** Filled with this round's claims, for the caller to release once the transaction ends. */
+  claims: Claim[];
 }
 
 type RoundOutcome = { kind: "decided"; outcome: Map<number, BatchResult> } | { kind: "expired"; holdIds: string[] };
@@ -139,9 +150,13 @@ async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> 
     else toDecide.push(i);
   }
 
-  // Allocate in queue order against a working copy of the counters.
+  // Allocate in queue order against a working copy of the counters, counting as reserved the
+  // units other batches of this process are writing that the snapshot does not show yet.
   const working = new Map<string, StockRow[]>();
-  for (const s of inputs.stock) working.set(s.sku, [...(working.get(s.sku) ?? []), { ...s }]);
+  for (const s of inputs.stock) {
+    const level = { ...s, reserved: s.reserved + round.inFlight.pending(stockKey(s), s.version) };
+    working.set(s.sku, [...(working.get(s.sku) ?? []), level]);
+  }
   const order = toDecide.sort((a, b) => priorityRank[commands[a]!.priority] - priorityRank[commands[b]!.priority] || a - b);
   const planned: { index: number; plan: PlannedReservation }[] = [];
   const levels = new Map<string, LevelChange>();
@@ -170,6 +185,8 @@ async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> 
 
   // A failed request writes nothing; a batch of failed or replayed requests, nothing at all.
   if (planned.length === 0) return { kind: "decided", outcome };
+  const claims = new Map([...levels].map(([key, change]) => [key, round.inFlight.claim(key, change.vip + change.standard)]));
+  round.claims.push(...claims.values());
   const written = await writeBatch(em, {
     answers: planned.map((p) => ({
       requestId: commands[p.index]!.requestId, method, requestHash: hashes[p.index]!,
@@ -180,8 +197,9 @@ async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> 
     time,
     ledgerRequestId: `batch:${ids[planned[0]!.index]}`,
   });
-  if (written === "guard-failed" && round.lock) throw new Error("batch guard failed on locked stock levels");
-  if (written !== "written") throw new RunAgain(written);
+  if (written.kind === "guard-failed" && round.lock) throw new Error("batch guard failed on locked stock levels");
+  if (written.kind !== "written") throw new RunAgain(written.kind);
+  for (const [key, claim] of claims) round.inFlight.written(claim, written.versions.get(key)!);
   return { kind: "decided", outcome };
 }
 

@@ -1,8 +1,9 @@
-// Group commit: single-line Reserve calls that arrive while a batch is being written wait and go
-// together in the next one. The SKUs are shared out over a few lanes by a hash, so a flash sale's
-// SKU always lands in the same lane (its batches never contend with each other for its row) and
-// calls over many SKUs still go several batches at a time. Under light load a call finds its
-// lane idle and goes at once, alone; under a surge batches grow by themselves, up to a bound.
+// Group commit: single-line Reserve calls that arrive while a lane's batches are being written
+// wait and go together in its next one. The SKUs are shared out over a few lanes by a hash, so a
+// flash sale's SKU always lands in the same lane and calls over many SKUs still go several
+// batches at a time. A lane writes up to laneDepth batches at once: the next one reads and
+// decides while the one before holds the stock row. Under light load a call finds its lane idle
+// and goes at once, alone; under a surge batches grow by themselves, up to a bound.
 // Correctness never depends on it: the batch engine's guarded writes hold across processes.
 import type { ReserveCommand } from "../core/commands.js";
 import { ServiceError } from "../core/failure.js";
@@ -16,9 +17,13 @@ export interface CoalescerLimits {
   batchMax: number;
   /** Calls waiting in one lane. */
   queueMax: number;
-  /** Lanes: batches written at once. */
+  /** Lanes: groups of SKUs whose batches are decided apart. */
   laneCount: number;
+  /** Batches of one lane written at once. */
+  laneDepth: number;
 }
+
+interface Lane { queue: Waiter[]; running: number }
 
 /** The lane of a SKU: FNV-1a of its UTF-16 code units, modulo the lane count. */
 export function laneOf(sku: string, laneCount: number): number {
@@ -31,7 +36,7 @@ export function laneOf(sku: string, laneCount: number): number {
 }
 
 export class ReserveCoalescer {
-  private readonly lanes = new Map<number, Waiter[]>();
+  private readonly lanes = new Map<number, Lane>();
 
   constructor(
     private readonly run: (commands: ReserveCommand[]) => Promise<BatchResult[]>,
@@ -41,30 +46,28 @@ export class ReserveCoalescer {
   /** Reserves through the lane of the command's SKU; the command has exactly one line. */
   submit(command: ReserveCommand): Promise<ReserveResponse> {
     const sku = command.lines[0]!.sku;
-    const lane = laneOf(sku, this.limits.laneCount);
+    const id = laneOf(sku, this.limits.laneCount);
     return new Promise((resolve, reject) => {
-      const queue = this.lanes.get(lane);
-      if (queue && queue.length >= this.limits.queueMax) {
+      const lane = this.lanes.get(id) ?? { queue: [], running: 0 };
+      if (lane.queue.length >= this.limits.queueMax) {
         reject(new ServiceError({
           reason: "OVERLOADED",
           message: `too many reservations are waiting for SKUs like ${JSON.stringify(sku)}; retry with the same request_id`,
-          metadata: { sku, waiting: String(queue.length) },
+          metadata: { sku, waiting: String(lane.queue.length) },
         }));
         return;
       }
-      if (queue) {
-        queue.push({ command, resolve, reject });
-        return;
-      }
-      this.lanes.set(lane, [{ command, resolve, reject }]);
-      void this.drain(lane);
+      lane.queue.push({ command, resolve, reject });
+      this.lanes.set(id, lane);
+      if (lane.running < this.limits.laneDepth) void this.drain(id, lane);
     });
   }
 
-  private async drain(lane: number): Promise<void> {
-    const queue = this.lanes.get(lane)!;
-    while (queue.length > 0) {
-      const batch = queue.splice(0, this.limits.batchMax);
+  /** Writes the lane's queue batch after batch; up to laneDepth of these run per lane. */
+  private async drain(id: number, lane: Lane): Promise<void> {
+    lane.running++;
+    while (lane.queue.length > 0) {
+      const batch = lane.queue.splice(0, this.limits.batchMax);
       try {
         const results = await this.run(batch.map((w) => w.command));
         batch.forEach((w, i) => {
@@ -78,6 +81,7 @@ export class ReserveCoalescer {
         for (const w of batch) w.reject(error);
       }
     }
-    this.lanes.delete(lane);
+    lane.running--;
+    if (lane.running === 0) this.lanes.delete(id);
   }
 }

@@ -7,7 +7,9 @@ import { runAgainReason, type RunAgainReason } from "./errors.js";
 import type { StoredAnswer } from "./idempotency-repository.js";
 import { expiredHoldsQuery, reservationInserts, type NewReservation } from "./reservation-repository.js";
 import { stockColumns, toStockRow, type LedgerPart, type RawStockRow, type StockRow } from "./stock-repository.js";
+import { runPrepared } from "./prepared.js";
 import { textArray } from "./sql-array.js";
+import { stockKey } from "../core/stock.js";
 
 export interface BatchInputs {
   /** Stored answers of the requests already answered, by request id. */
@@ -33,7 +35,8 @@ export interface BatchQuery {
 /** Everything a batch decides on, from one snapshot, in one round trip. */
 export async function readBatchInputs(em: Em, q: BatchQuery): Promise<BatchInputs> {
   const expired = expiredHoldsQuery(q.now, q.expiredHoldsMax, q.skus);
-  const rows = await em.execute<{ answers: RawAnswer[]; stock: RawStockRow[]; expired: string[]; warehouses: string[] }[]>(
+  const rows = await runPrepared<{ answers: RawAnswer[]; stock: RawStockRow[]; expired: string[]; warehouses: string[] }>(
+    em, q.lock ? "stockhold_batch_read_locked" : "stockhold_batch_read",
     `SELECT
        (SELECT coalesce(jsonb_agg(jsonb_build_object('request_id', k.request_id, 'method', k.method, 'request_hash', k.request_hash,
                                                      'response', encode(k.response, 'base64'))), '[]'::jsonb)
@@ -65,6 +68,8 @@ export interface LevelChange {
   standard: number;
 }
 
+export type WriteOutcome = { kind: "written"; versions: Map<string, number> } | { kind: RunAgainReason };
+
 export interface BatchWrite {
   answers: (StoredAnswer & { requestId: string })[];
   reservations: NewReservation[];
@@ -78,9 +83,10 @@ export interface BatchWrite {
  * Writes a batch in one statement: the answers, the reservations with their lines, and for each
  * stock level one guarded update and its ledger entries. Each level's VIP units come out of
  * on_hand - reserved, its standard units out of what is left above the held-back units. When a
- * request id was answered meanwhile, or a guard failed, it writes nothing and says which.
+ * request id was answered meanwhile, or a guard failed, it writes nothing and says which;
+ * otherwise it returns each stock level's version after the change.
  */
-export async function writeBatch(em: Em, w: BatchWrite): Promise<"written" | RunAgainReason> {
+export async function writeBatch(em: Em, w: BatchWrite): Promise<WriteOutcome> {
   const reservations = reservationInserts(w.reservations);
   // Each entry records the counters as they stand after it: the level's final figure minus the
   // units of the entries after it.
@@ -94,7 +100,8 @@ export async function writeBatch(em: Em, w: BatchWrite): Promise<"written" | Run
   }).map((e, ord) => ({ ...e, ord }));
   const skus = textArray([...new Set(w.levels.map((l) => l.key.sku))]);
   try {
-    await em.execute(
+    const rows = await runPrepared<{ versions: [string, string, string | number][] }>(
+      em, "stockhold_batch_write",
       `WITH answer_input AS (
          SELECT * FROM jsonb_to_recordset(?::jsonb) AS a(request_id text, method text, request_hash text, response text)
        ), answers AS (
@@ -116,7 +123,7 @@ export async function writeBatch(em: Em, w: BatchWrite): Promise<"written" | Run
           WHERE s.sku = ANY(?::text[]) AND s.sku = l.sku AND s.warehouse_id = l.warehouse_id AND EXISTS (SELECT 1 FROM locked)
             AND s.on_hand - s.reserved >= l.vip + l.standard
             AND (l.standard = 0 OR s.on_hand - s.reserved - GREATEST(s.safety_buffer, s.min_stock) - l.vip >= l.standard)
-         RETURNING s.sku, s.warehouse_id, s.on_hand, s.reserved
+         RETURNING s.sku, s.warehouse_id, s.on_hand, s.reserved, s.version
        ), entries AS (
          INSERT INTO ledger_entry (entry_time, kind, sku, warehouse_id, on_hand_delta, reserved_delta,
                                    on_hand_after, reserved_after, reservation_id, request_id, payload)
@@ -127,9 +134,13 @@ export async function writeBatch(em: Em, w: BatchWrite): Promise<"written" | Run
              ON e.sku = c.sku AND e.warehouse_id = c.warehouse_id
           ORDER BY e.ord
        ), ${reservations.ctes}
+       -- In this order: answers, then reservations and lines, and only then the stock levels (their
+       -- row locks, held until commit) and the ledger entries; unreferenced CTEs run last.
        SELECT CASE WHEN (SELECT count(*) FROM answers) <> ?::bigint THEN stockhold_run_again('SH002', 'a request id was answered meanwhile')
+                   WHEN (SELECT count(*) FROM res_lines) < 0 THEN 0
                    WHEN (SELECT count(*) FROM changed) <> ?::bigint THEN stockhold_run_again('SH001', 'a stock guard failed')
-                   ELSE 0 END AS run_again`,
+                   ELSE 0 END AS run_again,
+              (SELECT coalesce(jsonb_agg(jsonb_build_array(c.sku, c.warehouse_id, c.version)), '[]'::jsonb) FROM changed c) AS versions`,
       [
         JSON.stringify(w.answers.map((a) => ({ request_id: a.requestId, method: a.method, request_hash: a.requestHash, response: a.response.toString("base64") }))),
         w.time,
@@ -139,10 +150,10 @@ export async function writeBatch(em: Em, w: BatchWrite): Promise<"written" | Run
         w.answers.length, w.levels.length,
       ],
     );
-    return "written";
+    return { kind: "written", versions: new Map(rows[0]!.versions.map(([sku, warehouseId, version]) => [stockKey({ sku, warehouseId }), Number(version)])) };
   } catch (error) {
     const reason = runAgainReason(error);
-    if (reason) return reason;
+    if (reason) return { kind: reason };
     throw error;
   }
 }

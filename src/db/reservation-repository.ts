@@ -42,6 +42,7 @@ export function reservationInserts(list: NewReservation[]): { ctes: string; para
          FROM res r JOIN res_input i USING (reservation_id),
               jsonb_to_recordset(i.lines) AS l(line_index integer, sku text, warehouse_id text, requested bigint, reserved bigint,
                                                waiting bigint, expected_time timestamptz)
+       RETURNING 1
      )`,
     params: [JSON.stringify(list.map(({ reservation: r, lines }, ord) => ({
       reservation_id: r.reservationId, request_id: r.requestId, order_id: r.orderId, customer_id: r.customerId, channel: r.channel,

@@ -56,7 +56,11 @@ describe("writeBatch", () => {
     const a = await stockedSku(server, 10);
     const b = await stockedSku(server, 10);
     const write = reserving([{ ...a, units: 2 }, { ...b, units: 3, vip: true }]);
-    expect(await writeBatch(db.orm.em.fork(), write)).toBe("written");
+    const before = await db.query<{ version: string }>(`SELECT version FROM stock_level WHERE sku = ANY(?::text[]) ORDER BY sku`, [textArray([a.sku, b.sku])]);
+    const outcome = await writeBatch(db.orm.em.fork(), write);
+    expect(outcome.kind).toBe("written");
+    // Each level's version after the change, one more than before.
+    expect(outcome.kind === "written" && [...outcome.versions.values()]).toEqual(before.map((r) => Number(r.version) + 1));
     expect(await rowsOf(write)).toEqual({ answers: 2, reservations: 2, lines: 2, entries: 2 });
     expect([await reservedOf(a.sku), await reservedOf(b.sku)]).toEqual([2, 3]);
     expect(await checkInvariants(db)).toEqual(noViolations);
@@ -66,7 +70,7 @@ describe("writeBatch", () => {
     const plenty = await stockedSku(server, 10);
     const short = await stockedSku(server, 2);
     const write = reserving([{ ...plenty, units: 1 }, { ...short, units: 3 }]);
-    expect(await writeBatch(db.orm.em.fork(), write)).toBe("guard-failed");
+    expect((await writeBatch(db.orm.em.fork(), write)).kind).toBe("guard-failed");
     expect(await rowsOf(write)).toEqual({ answers: 0, reservations: 0, lines: 0, entries: 0 });
     expect([await reservedOf(plenty.sku), await reservedOf(short.sku)]).toEqual([0, 0]);
   });
@@ -74,9 +78,9 @@ describe("writeBatch", () => {
   it("keeps standard units out of the held-back stock but lets VIP units take it", async () => {
     const level = await stockedSku(server, 5);
     await db.query(`UPDATE stock_level SET safety_buffer = 3 WHERE sku = ?`, [level.sku]);
-    expect(await writeBatch(db.orm.em.fork(), reserving([{ ...level, units: 3 }]))).toBe("guard-failed");
-    expect(await writeBatch(db.orm.em.fork(), reserving([{ ...level, units: 2 }]))).toBe("written");
-    expect(await writeBatch(db.orm.em.fork(), reserving([{ ...level, units: 3, vip: true }]))).toBe("written");
+    expect((await writeBatch(db.orm.em.fork(), reserving([{ ...level, units: 3 }]))).kind).toBe("guard-failed");
+    expect((await writeBatch(db.orm.em.fork(), reserving([{ ...level, units: 2 }]))).kind).toBe("written");
+    expect((await writeBatch(db.orm.em.fork(), reserving([{ ...level, units: 3, vip: true }]))).kind).toBe("written");
     expect(await reservedOf(level.sku)).toBe(5);
   });
 
@@ -86,7 +90,7 @@ describe("writeBatch", () => {
     // Two reservations of one level in one write: merge them into one level change, as the engine does.
     write.levels = [{ key: write.levels[0]!.key, parts: write.levels.flatMap((l) => l.parts), vip: 0, standard: 2 }];
     await db.query(`INSERT INTO idempotency_key (request_id, method, request_hash, response, create_time) VALUES (?, 'Reserve', 'other', '\\x00', now())`, [write.requestIds[1]]);
-    expect(await writeBatch(db.orm.em.fork(), write)).toBe("answered-meanwhile");
+    expect((await writeBatch(db.orm.em.fork(), write)).kind).toBe("answered-meanwhile");
     expect(await rowsOf(write)).toEqual({ answers: 1, reservations: 0, lines: 0, entries: 0 });
     expect(await reservedOf(level.sku)).toBe(0);
   });

@@ -48,7 +48,7 @@ describe("laneOf", () => {
 describe("ReserveCoalescer", () => {
   it("sends a call to an idle lane at once, alone, and the calls that arrive meanwhile together in the next batch", async () => {
     const engine = heldEngine();
-    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 4 });
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 4, laneDepth: 1 });
     const [a, b, c] = skusInLane(0, 4, 3);
     const first = coalescer.submit(command(a!, "first"));
     expect(engine.batches).toEqual([["first"]]);
@@ -63,14 +63,27 @@ describe("ReserveCoalescer", () => {
 
   it("writes the batches of different lanes at the same time", () => {
     const engine = heldEngine();
-    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 4 });
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 4, laneDepth: 1 });
     for (let lane = 0; lane < 4; lane++) void coalescer.submit(command(skusInLane(lane, 4, 1)[0]!, `lane-${lane}`));
     expect(engine.batches.sort()).toEqual([["lane-0"], ["lane-1"], ["lane-2"], ["lane-3"]]);
   });
 
+  it("with a lane depth of 2, sends a second call at once while the first is written, and the later ones together to whichever finishes first", async () => {
+    const engine = heldEngine();
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 1, laneDepth: 2 });
+    const calls = ["one", "two"].map((id) => coalescer.submit(command("SKU", id)));
+    expect(engine.batches).toEqual([["one"], ["two"]]);
+    calls.push(...["three", "four", "five"].map((id) => coalescer.submit(command("SKU", id))));
+    expect(engine.batches).toHaveLength(2);
+    await engine.releaseAll();
+    expect(engine.batches).toEqual([["one"], ["two"], ["three", "four", "five"]]);
+    await engine.releaseAll();
+    expect((await Promise.all(calls)).map((r) => r.reservation?.reservationId)).toEqual(["one", "two", "three", "four", "five"]);
+  });
+
   it("splits a long queue into batches of at most batchMax, in arrival order", async () => {
     const engine = heldEngine();
-    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 2, queueMax: 1000, laneCount: 1 });
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 2, queueMax: 1000, laneCount: 1, laneDepth: 1 });
     const calls = ["a", "b", "c", "d", "e", "f"].map((id) => coalescer.submit(command("SKU", id)));
     for (let i = 0; i < 4; i++) await engine.releaseAll();
     expect(engine.batches).toEqual([["a"], ["b", "c"], ["d", "e"], ["f"]]);
@@ -79,7 +92,7 @@ describe("ReserveCoalescer", () => {
 
   it("refuses a call with OVERLOADED when its lane already has queueMax calls waiting, and serves the others", async () => {
     const engine = heldEngine();
-    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 2, laneCount: 1 });
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 2, laneCount: 1, laneDepth: 1 });
     // The running batch has left the queue; two more calls wait, and the third is one too many.
     const accepted = ["running", "w1", "w2"].map((id) => coalescer.submit(command("SKU", id)));
     const refused = coalescer.submit(command("SKU", "w3"));
@@ -95,7 +108,7 @@ describe("ReserveCoalescer", () => {
       calls++;
       if (calls === 2) throw new Error("database gone");
       return commands.map((c) => ({ ok: true as const, response: { reservation: { reservationId: c.requestId } as never } }));
-    }, { batchMax: 10, queueMax: 100, laneCount: 1 });
+    }, { batchMax: 10, queueMax: 100, laneCount: 1, laneDepth: 1 });
     const first = coalescer.submit(command("SKU", "one"));
     const failing = [coalescer.submit(command("SKU", "two")), coalescer.submit(command("SKU", "three"))];
     await first;
