@@ -22,9 +22,14 @@ export async function openOrm({ url, poolSize }: DatabaseOptions): Promise<Orm> 
     migrations: { migrationsList, tableName: "schema_migration", transactional: true, allOrNothing: true, silent: true },
     pool: {
       min: 0, max: poolSize, acquireTimeoutMillis: databaseAcquireTimeoutMs,
-      // A stuck lock or query must not hold a connection for ever.
+      // A stuck lock or query must not hold a connection for ever. Generic plans for the named
+      // prepared statements (src/db/prepared.ts; nothing else is prepared): their custom plans
+      // are no better, and planning the batch write cost more than running a small batch.
       afterCreate: (connection: { query(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) => {
-        connection.query(`SET lock_timeout = ${databaseLockTimeoutMs}; SET statement_timeout = ${databaseStatementTimeoutMs}`, (error) => done(error, connection));
+        connection.query(
+          `SET lock_timeout = ${databaseLockTimeoutMs}; SET statement_timeout = ${databaseStatementTimeoutMs}; SET plan_cache_mode = force_generic_plan`,
+          (error) => done(error, connection),
+        );
       },
     },
     // int8 counters come back as strings from raw queries; entities map them to numbers.
