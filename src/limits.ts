@@ -83,7 +83,7 @@ export const coalesceQueueMax = 20_000;
  * the SKUs (a SKU always goes to the same lane). Fewer than the pool's connections, which other
  * calls need too.
  */
-export const coalesceLaneCount = 4;
+export const coalesceLaneCount = 2;
 /**
  * Batches of one lane written at once: the next batch reads and decides while the one before
  * holds the stock row, then waits for it (it plans around its units: src/app/in-flight-units.ts).
