@@ -1,8 +1,8 @@
 // Many independent reservations decided together: the engine behind the coalescer and
 // BatchReserve. Each request keeps its own request_id, answer and error; every stock level's
 // counters change by one guarded update in the one statement that also writes the answers,
-// reservations and ledger entries, so a row lock is held for one statement however large the
-// batch.
+// reservations and ledger entries, so a row lock is held from that statement to the commit
+// however large the batch.
 import { randomUUID } from "node:crypto";
 import { allocate } from "../core/allocate.js";
 import type { ReserveCommand } from "../core/commands.js";
@@ -46,6 +46,12 @@ function replayed(stored: StoredAnswer, hash: string, requestId: string): BatchR
   return { ok: true, response: ReserveResponse.decode(stored.response) };
 }
 
+export interface BatchOptions {
+  newId?: () => string;
+  /** Units other batches of this process are writing: shared by every batch of one service. */
+  inFlight?: InFlightUnits;
+}
+
 /**
  * Reserves each command (validated, any shape) and returns one result per command, in order.
  * Commands are served by priority, then in the order given (their arrival).
@@ -54,12 +60,6 @@ function replayed(stored: StoredAnswer, hash: string, requestId: string): BatchR
  * batch-reserve-repository.ts). A batch that must not miss a concurrent change (a waiting
  * order, or the last attempt after stale reads) reads with row locks.
  */
-export interface BatchOptions {
-  newId?: () => string;
-  /** Units other batches of this process are writing: shared by every batch of one service. */
-  inFlight?: InFlightUnits;
-}
-
 export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveCommand[], { newId = randomUUID, inFlight = new InFlightUnits() }: BatchOptions = {}): Promise<BatchResult[]> {
   const results: (BatchResult | undefined)[] = new Array(commands.length);
   const hashes = commands.map((c) => requestHash(method, c));
@@ -92,7 +92,10 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
           continue;
         }
         for (const [i, result] of decided.outcome) results[i] = result;
-        break;
+        if (decided.deferredKeys.length === 0) break;
+        // Orders that claimed units made short: decide them again once the claimants settle.
+        await inFlight.settledAll(decided.deferredKeys);
+        attempt++;
       } catch (error) {
         if (error instanceof RunAgain && attempt < reserveAttemptsMax + transactionAttemptsMax) {
           attempt++;
@@ -129,7 +132,9 @@ interface BatchRound {
   claims: Claim[];
 }
 
-type RoundOutcome = { kind: "decided"; outcome: Map<number, BatchResult> } | { kind: "expired"; holdIds: string[] };
+type RoundOutcome =
+  | { kind: "decided"; outcome: Map<number, BatchResult>; deferredKeys: string[] }
+  | { kind: "expired"; holdIds: string[] };
 
 /** One round: read, replay what was answered, allocate the rest in queue order, write. */
 async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> {
@@ -151,12 +156,17 @@ async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> 
   }
 
   // Allocate in queue order against a working copy of the counters, counting as reserved the
-  // units other batches of this process are writing that the snapshot does not show yet.
+  // units other batches of this process are writing that the snapshot does not show yet. Rows
+  // read under lock show everything: a batch that wrote them has committed, one that has not
+  // cannot write them before this one commits.
   const working = new Map<string, StockRow[]>();
+  const claimed = new Map<string, number>();
   for (const s of inputs.stock) {
-    const level = { ...s, reserved: s.reserved + round.inFlight.pending(stockKey(s), s.version) };
-    working.set(s.sku, [...(working.get(s.sku) ?? []), level]);
+    const units = round.lock ? 0 : round.inFlight.pending(stockKey(s), s.version);
+    if (units > 0) claimed.set(stockKey(s), units);
+    working.set(s.sku, [...(working.get(s.sku) ?? []), { ...s, reserved: s.reserved + units }]);
   }
+  const deferredKeys: string[] = [];
   const order = toDecide.sort((a, b) => priorityRank[commands[a]!.priority] - priorityRank[commands[b]!.priority] || a - b);
   const planned: { index: number; plan: PlannedReservation }[] = [];
   const levels = new Map<string, LevelChange>();
@@ -164,6 +174,13 @@ async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> 
     const cmd = commands[i]!;
     const stock = [...new Set(cmd.lines.map((l) => l.sku))].flatMap((sku) => working.get(sku) ?? []);
     const allocation = allocate({ command: cmd, stock, knownWarehouseIds: inputs.knownWarehouseIds });
+    const short = !allocation.ok ? allocation.failure.reason === "INSUFFICIENT_STOCK" : allocation.value.some((l) => l.reserved < l.requested);
+    const claimedKeys = stock.map(stockKey).filter((k) => claimed.has(k));
+    if (short && claimedKeys.length > 0) {
+      // Refused or shortened on units another batch is still writing: not decided this round.
+      deferredKeys.push(...claimedKeys);
+      continue;
+    }
     if (!allocation.ok) {
       outcome.set(i, { ok: false, failure: allocation.failure });
       continue;
@@ -184,7 +201,7 @@ async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> 
   }
 
   // A failed request writes nothing; a batch of failed or replayed requests, nothing at all.
-  if (planned.length === 0) return { kind: "decided", outcome };
+  if (planned.length === 0) return { kind: "decided", outcome, deferredKeys };
   const claims = new Map([...levels].map(([key, change]) => [key, round.inFlight.claim(key, change.vip + change.standard)]));
   round.claims.push(...claims.values());
   const written = await writeBatch(em, {
@@ -197,10 +214,14 @@ async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> 
     time,
     ledgerRequestId: `batch:${ids[planned[0]!.index]}`,
   });
-  if (written.kind === "guard-failed" && round.lock) throw new Error("batch guard failed on locked stock levels");
-  if (written.kind !== "written") throw new RunAgain(written.kind);
+  if (written.kind !== "written") {
+    // Nothing was written: others must not count these units a moment longer.
+    round.inFlight.release(claims.values());
+    if (written.kind === "guard-failed" && round.lock) throw new Error("batch guard failed on locked stock levels");
+    throw new RunAgain(written.kind);
+  }
   for (const [key, claim] of claims) round.inFlight.written(claim, written.versions.get(key)!);
-  return { kind: "decided", outcome };
+  return { kind: "decided", outcome, deferredKeys };
 }
 
 /** The thrown form of a failed batch result, for callers that answer one request. */

@@ -1,7 +1,8 @@
 // The batch reserve's two statements: one read of everything a batch needs to decide, and one
 // write of everything it decided. The write is a single statement: it writes whole, or undoes
 // itself by raising SH001/SH002 when a stock guard or a request id finds the database moved on
-// since the read (the caller reads again and retries), so no row lock waits on a round trip.
+// since the read (the caller reads again and retries). It takes the stock row locks last, so
+// they are held for the update, the ledger entries and the commit round trip only.
 import type { Em } from "./orm.js";
 import { runAgainReason, type RunAgainReason } from "./errors.js";
 import type { StoredAnswer } from "./idempotency-repository.js";
@@ -87,6 +88,19 @@ export interface BatchWrite {
  * otherwise it returns each stock level's version after the change.
  */
 export async function writeBatch(em: Em, w: BatchWrite): Promise<WriteOutcome> {
+  const { sql, params } = batchWriteStatement(w);
+  try {
+    const rows = await runPrepared<{ versions: [string, string, string | number][] }>(em, "stockhold_batch_write", sql, params);
+    return { kind: "written", versions: new Map(rows[0]!.versions.map(([sku, warehouseId, version]) => [stockKey({ sku, warehouseId }), Number(version)])) };
+  } catch (error) {
+    const reason = runAgainReason(error);
+    if (reason) return { kind: reason };
+    throw error;
+  }
+}
+
+/** The statement writeBatch prepares (its text is the same for every batch), and its parameters. */
+export function batchWriteStatement(w: BatchWrite): { sql: string; params: unknown[] } {
   const reservations = reservationInserts(w.reservations);
   // Each entry records the counters as they stand after it: the level's final figure minus the
   // units of the entries after it.
@@ -99,20 +113,19 @@ export async function writeBatch(em: Em, w: BatchWrite): Promise<WriteOutcome> {
     });
   }).map((e, ord) => ({ ...e, ord }));
   const skus = textArray([...new Set(w.levels.map((l) => l.key.sku))]);
-  try {
-    const rows = await runPrepared<{ versions: [string, string, string | number][] }>(
-      em, "stockhold_batch_write",
-      `WITH answer_input AS (
+  return {
+    sql: `WITH answer_input AS (
          SELECT * FROM jsonb_to_recordset(?::jsonb) AS a(request_id text, method text, request_hash text, response text)
        ), answers AS (
          INSERT INTO idempotency_key (request_id, method, request_hash, response, create_time)
          SELECT a.request_id, a.method, a.request_hash, decode(a.response, 'base64'), ? FROM answer_input a
+          ORDER BY a.request_id -- one order for every batch, so twins in two batches cannot deadlock here
          ON CONFLICT (request_id) DO NOTHING RETURNING request_id
        ), level_input AS (
          SELECT * FROM jsonb_to_recordset(?::jsonb) AS l(sku text, warehouse_id text, vip bigint, standard bigint)
        ), locked AS (
-         -- Row locks in key order, as every transaction takes them, before the update.
-         -- (The array of SKUs tells the planner how few rows to expect: an index scan.)
+         -- Every row lock in key order, as every transaction takes them, before the update (which
+         -- counts this CTE's rows, so all of them are locked first, not just the first one).
          SELECT s.sku FROM stock_level s JOIN level_input l ON s.sku = l.sku AND s.warehouse_id = l.warehouse_id
           WHERE s.sku = ANY(?::text[])
           ORDER BY s.sku COLLATE "C", s.warehouse_id COLLATE "C" FOR UPDATE OF s
@@ -120,7 +133,7 @@ export async function writeBatch(em: Em, w: BatchWrite): Promise<WriteOutcome> {
          UPDATE stock_level s
             SET reserved = s.reserved + l.vip + l.standard, version = s.version + 1, update_time = ?
            FROM level_input l
-          WHERE s.sku = ANY(?::text[]) AND s.sku = l.sku AND s.warehouse_id = l.warehouse_id AND EXISTS (SELECT 1 FROM locked)
+          WHERE s.sku = ANY(?::text[]) AND s.sku = l.sku AND s.warehouse_id = l.warehouse_id AND (SELECT count(*) FROM locked) > 0
             AND s.on_hand - s.reserved >= l.vip + l.standard
             AND (l.standard = 0 OR s.on_hand - s.reserved - GREATEST(s.safety_buffer, s.min_stock) - l.vip >= l.standard)
          RETURNING s.sku, s.warehouse_id, s.on_hand, s.reserved, s.version
@@ -141,19 +154,13 @@ export async function writeBatch(em: Em, w: BatchWrite): Promise<WriteOutcome> {
                    WHEN (SELECT count(*) FROM changed) <> ?::bigint THEN stockhold_run_again('SH001', 'a stock guard failed')
                    ELSE 0 END AS run_again,
               (SELECT coalesce(jsonb_agg(jsonb_build_array(c.sku, c.warehouse_id, c.version)), '[]'::jsonb) FROM changed c) AS versions`,
-      [
-        JSON.stringify(w.answers.map((a) => ({ request_id: a.requestId, method: a.method, request_hash: a.requestHash, response: a.response.toString("base64") }))),
-        w.time,
-        JSON.stringify(w.levels.map((l) => ({ sku: l.key.sku, warehouse_id: l.key.warehouseId, vip: l.vip, standard: l.standard }))),
-        skus, w.time, skus, w.time, w.ledgerRequestId, JSON.stringify(entries),
-        ...reservations.params,
-        w.answers.length, w.levels.length,
-      ],
-    );
-    return { kind: "written", versions: new Map(rows[0]!.versions.map(([sku, warehouseId, version]) => [stockKey({ sku, warehouseId }), Number(version)])) };
-  } catch (error) {
-    const reason = runAgainReason(error);
-    if (reason) return { kind: reason };
-    throw error;
-  }
+    params: [
+      JSON.stringify(w.answers.map((a) => ({ request_id: a.requestId, method: a.method, request_hash: a.requestHash, response: a.response.toString("base64") }))),
+      w.time,
+      JSON.stringify(w.levels.map((l) => ({ sku: l.key.sku, warehouse_id: l.key.warehouseId, vip: l.vip, standard: l.standard }))),
+      skus, w.time, skus, w.time, w.ledgerRequestId, JSON.stringify(entries),
+      ...reservations.params,
+      w.answers.length, w.levels.length,
+    ],
+  };
 }

@@ -22,9 +22,10 @@ export async function openOrm({ url, poolSize }: DatabaseOptions): Promise<Orm> 
     migrations: { migrationsList, tableName: "schema_migration", transactional: true, allOrNothing: true, silent: true },
     pool: {
       min: 0, max: poolSize, acquireTimeoutMillis: databaseAcquireTimeoutMs,
-      // A stuck lock or query must not hold a connection for ever. Generic plans for the named
-      // prepared statements (src/db/prepared.ts; nothing else is prepared): their custom plans
-      // are no better, and planning the batch write cost more than running a small batch.
+      // A stuck lock or query must not hold a connection for ever. Generic plans for prepared
+      // statements: the named ones of src/db/prepared.ts (their custom plans are no better, and
+      // planning the batch write cost more than running a small batch) and PL/pgSQL's own
+      // (primary-key lookups in the triggers). The ORM's statements are not prepared.
       afterCreate: (connection: { query(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) => {
         connection.query(
           `SET lock_timeout = ${databaseLockTimeoutMs}; SET statement_timeout = ${databaseStatementTimeoutMs}; SET plan_cache_mode = force_generic_plan`,

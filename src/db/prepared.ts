@@ -1,8 +1,8 @@
 // Named prepared statements for the hottest statements, run through knex on the entity manager's
 // transaction. The ORM's execute() writes every parameter into the SQL text, so PostgreSQL parses
 // and plans each call from scratch; a batch of a few reservations spent more on planning its two
-// statements than on running them. A named statement is parsed once per connection and, once
-// PostgreSQL finds a generic plan as good as the custom ones, planned once too.
+// statements than on running them. A named statement is parsed once per connection, and planned
+// once too: src/db/orm.ts sets plan_cache_mode = force_generic_plan on every connection.
 import type { Knex } from "@mikro-orm/postgresql";
 import type { Em } from "./orm.js";
 

@@ -2,8 +2,13 @@
 // and says why, so no explicit transaction is needed around it. Against the real database.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { readBatchInputs, writeBatch, type BatchWrite } from "../../src/db/batch-reserve-repository.js";
+import { batchWriteStatement, readBatchInputs, writeBatch, type BatchWrite } from "../../src/db/batch-reserve-repository.js";
 import { textArray } from "../../src/db/sql-array.js";
+import { reserveBatch } from "../../src/app/reserve-batch.js";
+import { InFlightUnits } from "../../src/app/in-flight-units.js";
+import { systemClock } from "../../src/app/clock.js";
+import { stockKey } from "../../src/core/stock.js";
+import type { ReserveCommand } from "../../src/core/commands.js";
 import { useTestServer } from "../support/harness.js";
 import { reserveRequest, stockedSku } from "../support/fixtures.js";
 import { expiredHoldsQuery } from "../../src/db/reservation-repository.js";
@@ -93,6 +98,60 @@ describe("writeBatch", () => {
     expect((await writeBatch(db.orm.em.fork(), write)).kind).toBe("answered-meanwhile");
     expect(await rowsOf(write)).toEqual({ answers: 1, reservations: 0, lines: 0, entries: 0 });
     expect(await reservedOf(level.sku)).toBe(0);
+  });
+});
+
+describe("the batch write's locking", () => {
+  it("locks every stock level of the batch, in key order, before it updates any", async () => {
+    const warehouse = await stockedSku(server, 10);
+    const levels = [warehouse, ...(await Promise.all([1, 2, 3, 4].map(() => stockedSku(server, 10, warehouse.warehouseId))))];
+    const { sql, params } = batchWriteStatement(reserving(levels.map((l) => ({ ...l, units: 1 }))));
+    let plan: unknown;
+    // EXPLAIN ANALYZE runs the statement: roll it back.
+    await db.orm.em.fork().transactional(async (em) => {
+      plan = (await em.execute<{ "QUERY PLAN": unknown }[]>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params))[0]!["QUERY PLAN"];
+      throw new Error("roll back");
+    }).catch((error: Error) => expect(error.message).toBe("roll back"));
+    const nodes: { "Node Type": string; "Actual Rows": number; Plans?: unknown[] }[] = [];
+    const walk = (n: { Plans?: unknown[] }) => { nodes.push(n as never); for (const c of n.Plans ?? []) walk(c as never); };
+    walk((plan as { Plan: never }[])[0]!.Plan);
+    const lockRows = nodes.filter((n) => n["Node Type"] === "LockRows");
+    expect(lockRows.map((n) => n["Actual Rows"])).toEqual([levels.length]);
+    const sort = nodes.find((n) => n["Node Type"] === "Sort" && JSON.stringify((n as { "Sort Key"?: string[] })["Sort Key"]).includes('COLLATE \\"C\\"'));
+    expect(sort, "the locked rows are sorted by key first").toBeDefined();
+  });
+});
+
+describe("reserveBatch with units other batches are writing", () => {
+  const order = (sku: string, warehouseId: string, quantity: number): ReserveCommand => ({
+    requestId: randomUUID(), orderId: `o-${randomUUID()}`, customerId: "c", channel: "web", priority: "STANDARD",
+    allowPartial: false, waitForStock: false, ttlMs: null, lines: [{ sku, quantity, warehouseId }],
+  });
+
+  it("grants at once what fits beside the units another batch is writing", async () => {
+    const level = await stockedSku(server, 5);
+    const inFlight = new InFlightUnits();
+    const [row] = await db.query<{ version: string }>(`SELECT version FROM stock_level WHERE sku = ?`, [level.sku]);
+    // Another batch wrote 4 units (version + 1) and has not committed yet.
+    const other = inFlight.claim(stockKey(level), 4);
+    inFlight.written(other, Number(row!.version) + 1);
+    const [granted] = await reserveBatch(db.orm, systemClock, [order(level.sku, level.warehouseId, 1)], { inFlight });
+    expect(granted!.ok).toBe(true);
+    expect(await reservedOf(level.sku)).toBe(1);
+  });
+
+  it("does not refuse an order on units a batch claimed and never wrote: it decides it again once the claim is gone", async () => {
+    const level = await stockedSku(server, 5);
+    const inFlight = new InFlightUnits();
+    const phantom = inFlight.claim(stockKey(level), 4);
+    let settled = false;
+    const result = reserveBatch(db.orm, systemClock, [order(level.sku, level.warehouseId, 3)], { inFlight }).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(settled, "waits while the claim is held").toBe(false);
+    inFlight.release([phantom]);
+    const [decided] = await result;
+    expect(decided!.ok && decided!.response.reservation?.lines[0]?.reservedQuantity).toBe("3");
+    expect(await reservedOf(level.sku)).toBe(3);
   });
 });
 

@@ -33,4 +33,20 @@ describe("InFlightUnits.pending", () => {
     units.release([b, b]);
     expect(units.size).toBe(0);
   });
+
+  it("settles when every claim held on the levels at the time of asking is released, and at once when none is", async () => {
+    const units = new InFlightUnits();
+    await units.settledAll(["A"]);
+    const a = units.claim("A", 1);
+    const b = units.claim("B", 1);
+    let done = false;
+    const waiting = units.settledAll(["A", "B"]).then(() => (done = true));
+    units.release([a]);
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    units.claim("A", 1); // a later claim is not waited for
+    units.release([b]);
+    await waiting;
+    expect(done).toBe(true);
+  });
 });

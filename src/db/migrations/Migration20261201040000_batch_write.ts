@@ -19,7 +19,8 @@ export class Migration20261201040000_batch_write extends Migration {
     // now keeps the statement's open chain (stock level, head, entries added) in transaction-
     // local settings, locks and reads ledger_chain only when the stock level changes, and
     // writes the head back then and at the end of the statement. The entries' hashes are
-    // exactly as before. A statement that fails takes its settings with it (they roll back).
+    // exactly as before. When a statement fails, the rollback of its (sub)transaction reverts
+    // the settings with everything else.
     this.addSql(`
       CREATE FUNCTION ledger_chain_flush() RETURNS void LANGUAGE plpgsql AS $$
       BEGIN
