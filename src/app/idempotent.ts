@@ -1,5 +1,5 @@
 // Runs a mutating call at most once per request_id (AIP-155) inside one transaction.
-import { ServiceError } from "../core/failure.js";
+import { fail, ok, orThrow, type Failure, type Result } from "../core/failure.js";
 import { requestHash } from "../core/request-hash.js";
 import { findStoredAnswer, storeAnswer, type StoredAnswer } from "../db/idempotency-repository.js";
 import { isTransientConflict, translateDatabaseError } from "../db/errors.js";
@@ -39,16 +39,20 @@ export class RetryTransaction extends Error {}
 /** Thrown inside the transaction when another transaction committed the same request_id first. */
 class AnsweredConcurrently extends Error {}
 
-function replay<T>(call: IdempotentCall<T>, hash: string, stored: StoredAnswer): T {
-  if (stored.method !== call.method || stored.requestHash !== hash) {
-    throw new ServiceError({
-      reason: "REQUEST_ID_REUSED",
-      message: `request_id ${JSON.stringify(call.requestId)} was already used for a different request`,
-      metadata: { request_id: call.requestId, first_method: stored.method },
-      violations: [{ field: "request_id", reason: "REQUEST_ID_REUSED", description: "was already used for a different request; use a new id" }],
-    });
-  }
-  return call.codec.decode(stored.response);
+/** A request_id that was first used for a different request (another method or other fields). */
+export function requestIdReused(requestId: string, firstMethod: string): Failure {
+  return {
+    reason: "REQUEST_ID_REUSED",
+    message: `request_id ${JSON.stringify(requestId)} was already used for a different request`,
+    metadata: { request_id: requestId, first_method: firstMethod },
+    violations: [{ field: "request_id", reason: "REQUEST_ID_REUSED", description: "was already used for a different request; use a new id" }],
+  };
+}
+
+/** The stored first answer of a request, or REQUEST_ID_REUSED when the id was first used for something else. */
+export function replayStored<T>(stored: StoredAnswer, request: { method: string; requestId: string; hash: string }, codec: ResponseCodec<T>): Result<T> {
+  if (stored.method !== request.method || stored.requestHash !== request.hash) return fail(requestIdReused(request.requestId, stored.method));
+  return ok(codec.decode(stored.response));
 }
 
 export async function runIdempotent<T>(orm: Orm, call: IdempotentCall<T>): Promise<T> {
@@ -61,7 +65,7 @@ export async function runIdempotent<T>(orm: Orm, call: IdempotentCall<T>): Promi
     for (let round = 0, attempt = 1; round <= attemptsMax + transactionAttemptsMax; round++) {
       const em = orm.em.fork();
       const stored = await findStoredAnswer(em, call.requestId);
-      if (stored) return replay(call, hash, stored);
+      if (stored) return orThrow(replayStored(stored, { method: call.method, requestId: call.requestId, hash }, call.codec));
       try {
         return await em.transactional(async (tx) => {
           let recorded = false;

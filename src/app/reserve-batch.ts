@@ -18,6 +18,7 @@ import type { StockRow } from "../db/stock-repository.js";
 import { ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
 import { expirySweepBatchMax, reserveAttemptsMax, transactionAttemptsMax } from "../limits.js";
 import { releaseHolds } from "./expired-holds.js";
+import { replayStored, requestIdReused } from "./idempotent.js";
 import { InFlightUnits, type Claim } from "./in-flight-units.js";
 import type { Clock } from "./clock.js";
 import { planToReservation, reservePart, type PlannedReservation } from "./reservation-plan.js";
@@ -29,21 +30,9 @@ const method = "Reserve";
 /** Thrown inside the transaction to run it again: a stale snapshot, or a twin request committed first. */
 class RunAgain extends Error {}
 
-function reused(requestId: string, firstMethod: string): BatchResult {
-  return {
-    ok: false,
-    failure: {
-      reason: "REQUEST_ID_REUSED",
-      message: `request_id ${JSON.stringify(requestId)} was already used for a different request`,
-      metadata: { request_id: requestId, first_method: firstMethod },
-      violations: [{ field: "request_id", reason: "REQUEST_ID_REUSED", description: "was already used for a different request; use a new id" }],
-    },
-  };
-}
-
 function replayed(stored: StoredAnswer, hash: string, requestId: string): BatchResult {
-  if (stored.method !== method || stored.requestHash !== hash) return reused(requestId, stored.method);
-  return { ok: true, response: ReserveResponse.decode(stored.response) };
+  const replay = replayStored(stored, { method, requestId, hash }, ReserveResponse);
+  return replay.ok ? { ok: true, response: replay.value } : replay;
 }
 
 export interface BatchOptions {
@@ -114,7 +103,7 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
   return commands.map((c, i) => {
     const first = firstIndex.get(c.requestId)!;
     if (first === i) return results[i]!;
-    return hashes[first] === hashes[i] ? results[first]! : reused(c.requestId, method);
+    return hashes[first] === hashes[i] ? results[first]! : { ok: false, failure: requestIdReused(c.requestId, method) };
   });
 }
 
