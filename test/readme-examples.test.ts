@@ -4,7 +4,7 @@
 // any failing call, including one inside `RESERVATION_ID=$(grpcurl ... | jq ...)`, fails the run.
 import { readFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ReleaseReason, ReservationState } from "../src/gen/inventory/v1/reservation.js";
 import { availability } from "./support/fixtures.js";
 import {

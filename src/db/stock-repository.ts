@@ -32,20 +32,13 @@ export type StockGuard =
   /** on_hand stays at or above reserved (and so at or above 0). */
   | "on_hand_covers_reserved"
   /** No check beyond the table's CHECK constraints: a violation there is a bug. */
-  | "constraints_only"
-  /**
-   * A batch: its VIP units come first out of on_hand - reserved, then its standard units out of
-   * what is left above the held-back units (batchUnits says how many of each).
-   */
-  | "batch_available_covers";
+  | "constraints_only";
 
 const guards: Record<StockGuard, string> = {
   standard_available_covers: "AND on_hand - reserved - GREATEST(safety_buffer, min_stock) >= ?::bigint",
   vip_available_covers: "AND on_hand - reserved >= ?::bigint",
   on_hand_covers_reserved: "AND on_hand + ?::bigint >= reserved",
   constraints_only: "AND ?::bigint IS NOT NULL",
-  batch_available_covers:
-    "AND on_hand - reserved >= ?::bigint + ?::bigint AND (?::bigint = 0 OR on_hand - reserved - GREATEST(safety_buffer, min_stock) - ?::bigint >= ?::bigint)",
 };
 
 export interface StockRow extends StockCounters {
@@ -99,14 +92,10 @@ export async function applyStockDelta(
   guard: StockGuard,
   parts: LedgerPart[],
   context: LedgerContext,
-  batchUnits: { vip: number; standard: number } = { vip: 0, standard: 0 },
 ): Promise<StockRow | null> {
   const onHandDelta = parts.reduce((s, p) => s + p.onHandDelta, 0);
   const reservedDelta = parts.reduce((s, p) => s + p.reservedDelta, 0);
-  const guardParams =
-    guard === "batch_available_covers" ? [batchUnits.vip, batchUnits.standard, batchUnits.standard, batchUnits.vip, batchUnits.standard]
-    : guard === "standard_available_covers" || guard === "vip_available_covers" ? [reservedDelta]
-    : [onHandDelta];
+  const guardParams = guard === "standard_available_covers" || guard === "vip_available_covers" ? [reservedDelta] : [onHandDelta];
   // Each entry records the counters as they stand after it, in part order.
   let onHandSoFar = 0;
   let reservedSoFar = 0;

@@ -1,6 +1,6 @@
 // BatchReserve and the hot-SKU coalescer: one transaction for many reservations, each with its
 // own answer, and no oversell however the batches form or how many processes write.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { onRealPostgres } from "../support/database.js";
 import { rejection, startTestServer } from "../support/server.js";

@@ -1,7 +1,7 @@
 // The forecast worker over seeded seasonal sales history: proposals with their rationale,
 // auto-applied within the guardrail (through SetStockPolicy: ledger POLICY entry, waiting orders
 // filled), larger changes left PROPOSED; idempotent and resumable by run id; one worker at a time.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { pino } from "pino";
 import { runWorkerCommand, type CommandDeps } from "../../forecast/db-commands.js";

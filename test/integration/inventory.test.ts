@@ -1,5 +1,5 @@
 // Warehouses, stock counts and adjustments, and availability reads.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { rejection } from "../support/server.js";
 import { AdjustmentReason, availability, newRequestId, newWarehouse, reserveRequest, stockedSku, unique } from "../support/fixtures.js";

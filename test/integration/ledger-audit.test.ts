@@ -1,6 +1,6 @@
 // The ledger's hash chain detects tampering by a superuser; reconciliation repairs what it can
 // explain by appending entries and raises an alert for the rest.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AdjustmentReason, newRequestId, reserveRequest, stockedSku } from "../support/fixtures.js";
 import { checkInvariants } from "../support/invariants.js";
 import { verifyLedger } from "../../src/app/ledger-audit.js";

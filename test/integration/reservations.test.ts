@@ -1,5 +1,5 @@
 // Reserve and release through the real gRPC server on a real database.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { rejection } from "../support/server.js";
 import { availability, newRequestId, newWarehouse, reserveRequest, stockedSku } from "../support/fixtures.js";

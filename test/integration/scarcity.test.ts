@@ -1,6 +1,6 @@
 // Allocation under scarcity through the real gRPC server: the waiting queue, priorities,
 // thresholds, expiring holds and shortfalls after external sales.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { rejection } from "../support/server.js";
 import { ManualClock } from "../support/clock.js";

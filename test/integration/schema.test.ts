@@ -1,5 +1,5 @@
 // The database refuses what the service must never do, even when the service code is bypassed.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { reserveRequest, stockedSku } from "../support/fixtures.js";
 import { useTestServer } from "../support/harness.js";
 
