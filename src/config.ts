@@ -16,7 +16,7 @@ export interface Config {
 
 /**
  * `coalesced` (the default): single-line reserves of one SKU share one transaction per tick.
- * `guarded`: every reserve in its own transaction, one conditional UPDATE per line.
+ * `guarded`: every reserve in a batch of its own (its own transaction), no coalescing.
  * `row-locking`: SELECT ... FOR UPDATE, check in code, then write: the peers' design, kept as the
  * benchmark's baseline (bench/, issue 5).
  */

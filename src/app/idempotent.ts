@@ -23,18 +23,8 @@ export interface IdempotentCall<T> {
    * The call's work inside the transaction. It must call `record(response)` once, at the point
    * where its answer is known, before the transaction commits.
    */
-  work(em: Em, record: (response: T) => Promise<void>, attempt: Attempt): Promise<T>;
-  /** Transactions to try when the work throws RetryTransaction; 1 when absent. */
-  attemptsMax?: number;
+  work(em: Em, record: (response: T) => Promise<void>): Promise<T>;
 }
-
-export interface Attempt { number: number; last: boolean }
-
-/**
- * Thrown by work that found a row changed under its snapshot: the transaction rolls back and
- * runs again, the last time with `attempt.last` set so the work can lock what it reads.
- */
-export class RetryTransaction extends Error {}
 
 /** Thrown inside the transaction when another transaction committed the same request_id first. */
 class AnsweredConcurrently extends Error {}
@@ -58,11 +48,10 @@ export function replayStored<T>(stored: StoredAnswer, request: { method: string;
 export async function runIdempotent<T>(orm: Orm, call: IdempotentCall<T>): Promise<T> {
   const hash = requestHash(call.method, call.command);
   try {
-    const attemptsMax = call.attemptsMax ?? 1;
     let conflicts = 0;
-    // Bounded: every round either returns, throws, or spends one attempt, one conflict retry, or
-    // (once) the round after a concurrent twin committed, when its stored answer is certain.
-    for (let round = 0, attempt = 1; round <= attemptsMax + transactionAttemptsMax; round++) {
+    // Bounded: every round either returns, throws, or spends one conflict retry, or (once) the
+    // round after a concurrent twin committed, when its stored answer is certain.
+    for (let round = 0; round <= 1 + transactionAttemptsMax; round++) {
       const em = orm.em.fork();
       const stored = await findStoredAnswer(em, call.requestId);
       if (stored) return orThrow(replayStored(stored, { method: call.method, requestId: call.requestId, hash }, call.codec));
@@ -74,15 +63,11 @@ export async function runIdempotent<T>(orm: Orm, call: IdempotentCall<T>): Promi
             const fresh = await storeAnswer(tx, call.requestId, { method: call.method, requestHash: hash, response: bytes }, call.time);
             if (!fresh) throw new AnsweredConcurrently();
             recorded = true;
-          }, { number: attempt, last: attempt >= attemptsMax });
+          });
           if (!recorded) throw new Error(`${call.method} finished without recording its answer`);
           return response;
         });
       } catch (error) {
-        if (error instanceof RetryTransaction && attempt < attemptsMax) {
-          attempt++;
-          continue;
-        }
         // A deadlock or serialization failure rolled everything back: run it again.
         if (isTransientConflict(error) && conflicts < transactionAttemptsMax) {
           conflicts++;

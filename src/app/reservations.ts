@@ -1,28 +1,23 @@
 // Reserve, release, extend and confirm: load (sorted keys), decide (pure), write, in one
 // transaction.
 import { randomUUID } from "node:crypto";
-import { allocate } from "../core/allocate.js";
 import type { ConfirmCommand, ExtendCommand, ListReservationsQuery, ReleaseCommand, ReserveCommand } from "../core/commands.js";
 import { orThrow, ServiceError } from "../core/failure.js";
 import { decodePageToken, encodePageToken } from "../core/page-token.js";
 import { isExpired, type ReservationRecord } from "../core/reservation.js";
-import { compareStockKeys } from "../core/stock.js";
 import { translateDatabaseError } from "../db/errors.js";
 import type { Em, Orm } from "../db/orm.js";
-import { findExpiredHolds, findLines, findReservation, insertReservation, listReservations, lockReservations, setExpireTime } from "../db/reservation-repository.js";
-import { applyStockDelta, existingWarehouseIds, readStockLevels } from "../db/stock-repository.js";
+import { findExpiredHolds, findLines, findReservation, listReservations, lockReservations, setExpireTime } from "../db/reservation-repository.js";
 import type { Reservation } from "../gen/inventory/v1/reservation.js";
 import { ConfirmReservationResponse, ExtendReservationResponse, ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { coalesceBatchMax, coalesceLaneCount, coalesceLaneDepth, coalesceQueueMax, expirySweepBatchMax, reserveAttemptsMax } from "../limits.js";
-import { reserveBatch, type BatchResult } from "./reserve-batch.js";
-import { releaseExpiredHolds } from "./expired-holds.js";
+import { coalesceBatchMax, coalesceLaneCount, coalesceLaneDepth, coalesceQueueMax, expirySweepBatchMax } from "../limits.js";
+import { reserveBatch, unwrapBatchResult, type BatchResult } from "./reserve-batch.js";
 import { ReserveCoalescer } from "./reserve-coalescer.js";
 import { InFlightUnits } from "./in-flight-units.js";
 import type { Clock } from "./clock.js";
-import { RetryTransaction, runIdempotent, runTransaction } from "./idempotent.js";
+import { runIdempotent, runTransaction } from "./idempotent.js";
 import { releaseReservation, reservationNotFound } from "./stock-flow.js";
 import { reservationView } from "./views.js";
-import { planToReservation, reservePart } from "./reservation-plan.js";
 
 export interface ReservationPage { reservations: Reservation[]; nextPageToken: string }
 
@@ -48,51 +43,16 @@ export class ReservationApp {
         { batchMax: coalesceBatchMax, queueMax: coalesceQueueMax, laneCount: coalesceLaneCount, laneDepth: coalesceLaneDepth });
   }
 
-  /** Reserves one order; single-line orders go through the SKU's coalescer. */
-  reserve(cmd: ReserveCommand): Promise<ReserveResponse> {
+  /** Reserves one order: single-line orders through the coalescer, others in a batch of their own. */
+  async reserve(cmd: ReserveCommand): Promise<ReserveResponse> {
     if (this.coalescer && cmd.lines.length === 1) return this.coalescer.submit(cmd);
-    return this.reserveAlone(cmd);
+    const [result] = await this.batchReserve([cmd]);
+    return unwrapBatchResult(result!);
   }
 
-  /** Independent reservations, one result each: one transaction per group of SKUs. */
+  /** Independent reservations, one result each, decided and written together. */
   async batchReserve(commands: ReserveCommand[]): Promise<BatchResult[]> {
     return reserveBatch(this.orm, this.clock, commands, { newId: this.newId, inFlight: this.inFlight });
-  }
-
-  /** One order in its own transaction, with guarded updates per line. */
-  async reserveAlone(cmd: ReserveCommand): Promise<ReserveResponse> {
-    const time = this.clock.now();
-    await releaseExpiredHolds(this.orm, time, cmd.lines.map((l) => l.sku));
-    const reservationId = this.newId();
-    return runIdempotent(this.orm, {
-      method: "Reserve", requestId: cmd.requestId, command: cmd, codec: ReserveResponse, time,
-      attemptsMax: reserveAttemptsMax,
-      work: async (em, record, attempt) => {
-        const skus = [...new Set(cmd.lines.map((l) => l.sku))].sort();
-        const namedWarehouses = [...new Set(cmd.lines.flatMap((l) => (l.warehouseId === null ? [] : [l.warehouseId])))];
-        // Optimistic snapshot first; the last attempt locks the rows (sorted) so it cannot miss.
-        // An order that may wait locks at once: a receipt committing between an unlocked read and
-        // our commit would not see our waiting line and would leave its units stranded.
-        const stock = await readStockLevels(em, skus, attempt.last || cmd.waitForStock);
-        const knownWarehouseIds = await existingWarehouseIds(em, namedWarehouses);
-        const plan = orThrow(allocate({ command: cmd, stock, knownWarehouseIds }));
-        const { reservation, lines, response } = planToReservation(cmd, plan, stock, reservationId, time);
-        // Everything that touches no hot row goes first, so the stock row locks taken below are
-        // held only until commit.
-        await record(response);
-        await insertReservation(em, reservation, lines);
-        const guard = cmd.priority === "VIP" ? "vip_available_covers" : "standard_available_covers";
-        for (const line of [...plan].sort(compareStockKeys)) {
-          if (line.reserved === 0) continue;
-          const after = await applyStockDelta(em, line, guard, [reservePart(cmd, reservationId, line)], { requestId: cmd.requestId, time });
-          if (!after) {
-            if (attempt.last) throw new Error(`reserve guard failed on locked row ${line.sku}/${line.warehouseId}`);
-            throw new RetryTransaction();
-          }
-        }
-        return response;
-      },
-    });
   }
 
   async getReservation(reservationId: string): Promise<Reservation> {

@@ -56,8 +56,6 @@ export class RowLockingReservationApp extends ReservationApp {
     await releaseExpiredHolds(this.db, time, cmd.lines.map((l) => l.sku));
     return runIdempotent(this.db, {
       method: "Reserve", requestId: cmd.requestId, command: cmd, codec: ReserveResponse, time,
-      // The rows are locked before the decision, so the decision cannot go stale: one attempt.
-      attemptsMax: 1,
       work: async (em, record) => {
         const skus = [...new Set(cmd.lines.map((l) => l.sku))].sort();
         // 1. Lock. From here to the commit, every other order for these SKUs waits.

@@ -25,18 +25,12 @@ export interface LedgerPart {
 
 /** What a guarded update must find before it changes a row. */
 export type StockGuard =
-  /** A standard order: the reserved increase leaves at least max(safety_buffer, min_stock). */
-  | "standard_available_covers"
-  /** A VIP order: the reserved increase fits in on_hand - reserved. */
-  | "vip_available_covers"
   /** on_hand stays at or above reserved (and so at or above 0). */
   | "on_hand_covers_reserved"
   /** No check beyond the table's CHECK constraints: a violation there is a bug. */
   | "constraints_only";
 
 const guards: Record<StockGuard, string> = {
-  standard_available_covers: "AND on_hand - reserved - GREATEST(safety_buffer, min_stock) >= ?::bigint",
-  vip_available_covers: "AND on_hand - reserved >= ?::bigint",
   on_hand_covers_reserved: "AND on_hand + ?::bigint >= reserved",
   constraints_only: "AND ?::bigint IS NOT NULL",
 };
@@ -95,7 +89,6 @@ export async function applyStockDelta(
 ): Promise<StockRow | null> {
   const onHandDelta = parts.reduce((s, p) => s + p.onHandDelta, 0);
   const reservedDelta = parts.reduce((s, p) => s + p.reservedDelta, 0);
-  const guardParams = guard === "standard_available_covers" || guard === "vip_available_covers" ? [reservedDelta] : [onHandDelta];
   // Each entry records the counters as they stand after it, in part order.
   let onHandSoFar = 0;
   let reservedSoFar = 0;
@@ -124,7 +117,7 @@ export async function applyStockDelta(
         ORDER BY e.ord
      )
      SELECT * FROM changed`,
-    [onHandDelta, reservedDelta, context.time, key.sku, key.warehouseId, ...guardParams, context.time, context.requestId, JSON.stringify(entries)],
+    [onHandDelta, reservedDelta, context.time, key.sku, key.warehouseId, onHandDelta, context.time, context.requestId, JSON.stringify(entries)],
   );
   const row = rows[0];
   return row ? toStockRow(row) : null;
