@@ -9,6 +9,7 @@ import { BatchReserveRequest, ReleaseReservationRequest, ReserveRequest } from "
 import { decodeStatus } from "../src/grpc/status-details.js";
 import { histogramMicrosMax, sellOutWaitMsMax, type FromWorker, type ToWorker, type WorkerJob, type WorkerMeasurement, type WorkerTotals } from "./protocol.js";
 import { releaseReasonEnum, reserveRequest, scenarios, type OpContext } from "./scenarios.js";
+import { seededRandom } from "../test/support/seeded-random.js";
 
 /** Unknown-outcome calls remembered for the audit; beyond this the audit reports them uncounted. */
 const unknownOutcomesMax = 100_000;
@@ -107,16 +108,6 @@ function send(message: FromWorker): void {
   process.send!(message);
 }
 
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash(text: string): number {
   let h = 2166136261;

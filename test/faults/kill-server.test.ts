@@ -7,7 +7,7 @@ import type { GetReservationResponse, ReserveRequest } from "../../src/gen/inven
 import { newRequestId, Priority, unique } from "../support/fixtures.js";
 import { noViolations } from "../support/invariants.js";
 import { checkReserveBooks } from "../support/faults/books.js";
-import { connect, settle, type Clients } from "../support/faults/clients.js";
+import { clientSet, settle } from "../support/faults/clients.js";
 import { cloneTemplateDatabase, onRealPostgres, type FaultDatabase } from "../support/faults/database.js";
 import { answeredId, kindOf, lastKind, runWorkers, sendReserve, tally, type ReserveEntry } from "../support/faults/load.js";
 import { freePort, startService, type ServiceProcess } from "../support/faults/process.js";
@@ -23,12 +23,8 @@ const acksBeforeKill = 150;
 let db: FaultDatabase;
 let port: number;
 const services: ServiceProcess[] = [];
-const opened: Clients[] = [];
-const open = (address: string) => {
-  const c = connect(address);
-  opened.push(c);
-  return c;
-};
+const connections = clientSet();
+const open = connections.open;
 
 describe.skipIf(!real)("kill -9 of the server under a hot-SKU load", () => {
   const warehouseId = unique("wh-kill");
@@ -49,7 +45,7 @@ describe.skipIf(!real)("kill -9 of the server under a hot-SKU load", () => {
     }
   });
   afterAll(async () => {
-    for (const c of opened) c.close();
+    connections.closeAll();
     for (const s of services) await s.dispose();
     await db?.close();
   });

@@ -9,34 +9,20 @@ import { AdjustmentReason } from "../../src/gen/inventory/v1/stock.js";
 import { newRequestId, Priority, unique } from "../support/fixtures.js";
 import { noViolations } from "../support/invariants.js";
 import { checkReserveBooks } from "../support/faults/books.js";
-import { connect, settle, type Clients, type Outcome } from "../support/faults/clients.js";
+import { clientSet, settle, type Outcome } from "../support/faults/clients.js";
 import { cloneTemplateDatabase, onRealPostgres, type FaultDatabase } from "../support/faults/database.js";
 import { kindOf, runWorkers, sendReserve, tally, type Journal, type ReserveEntry } from "../support/faults/load.js";
 import { freePort, sleep, startService, type ServiceProcess } from "../support/faults/process.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 const real = onRealPostgres();
 if (!real) console.log("test/faults/two-servers: skipped, it needs a real PostgreSQL server (set DATABASE_URL)");
 
 let db: FaultDatabase;
 const services: ServiceProcess[] = [];
-const opened: Clients[] = [];
-const open = (address: string) => {
-  const c = connect(address);
-  opened.push(c);
-  return c;
-};
+const connections = clientSet();
+const open = connections.open;
 
-/** A small deterministic generator, so a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.skipIf(!real)("two server processes on one database", () => {
   const w1 = unique("wh-a");
@@ -60,14 +46,14 @@ describe.skipIf(!real)("two server processes on one database", () => {
     expect((await settle((md, o, cb) => c.inventory.setStockPolicy({ requestId: newRequestId(), sku: hot, warehouseId: w1, minStock: "5", reason: "fault test" }, md, o, cb))).ok).toBe(true);
   });
   afterAll(async () => {
-    for (const c of opened) c.close();
+    connections.closeAll();
     for (const s of services) await s.dispose();
     await db?.close();
   });
 
   it("keeps every invariant under a mixed load spread over both", { timeout: 90_000 }, async () => {
     const seed = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
-    const rnd = random(seed);
+    const rnd = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const perServer = services.map((s) => Array.from({ length: 3 }, () => open(s.address)));
     const reserves: ReserveEntry[] = [];

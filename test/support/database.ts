@@ -20,27 +20,38 @@ export interface TestDatabase {
 /** True when the tests run on a real PostgreSQL server (DATABASE_URL). */
 export const onRealPostgres = (): boolean => inject("postgres") !== null;
 
-export async function openTestDatabase(): Promise<TestDatabase> {
+/** A fresh database cloned from the run's migrated template on the shared server (DATABASE_URL). */
+export async function cloneTemplate(): Promise<{ url: string; drop(): Promise<void> }> {
   const postgres = inject("postgres");
-  if (postgres) {
-    const name = `${postgres.prefix}${randomBytes(6).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: postgres.adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${postgres.template}"`);
-    await admin.end();
-    const u = new URL(postgres.adminUrl);
-    u.pathname = `/${name}`;
-    const url = u.toString();
-    const orm = await openOrm({ url, poolSize: databasePoolSizeMax });
+  if (!postgres) throw new Error("cloning the template needs DATABASE_URL (a real PostgreSQL server)");
+  const name = `${postgres.prefix}${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: postgres.adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${postgres.template}"`);
+  await admin.end();
+  const u = new URL(postgres.adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const drop = new pg.Client({ connectionString: postgres.adminUrl });
+      await drop.connect();
+      await drop.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await drop.end();
+    },
+  };
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  if (onRealPostgres()) {
+    const clone = await cloneTemplate();
+    const orm = await openOrm({ url: clone.url, poolSize: databasePoolSizeMax });
     return {
-      kind: "postgres", url, poolSize: databasePoolSizeMax, orm,
+      kind: "postgres", url: clone.url, poolSize: databasePoolSizeMax, orm,
       query: async (sql, params) => (await orm.em.fork().execute(sql, params as unknown[])) as never,
       async close() {
         await orm.close(true);
-        const drop = new pg.Client({ connectionString: postgres.adminUrl });
-        await drop.connect();
-        await drop.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await drop.end();
+        await clone.drop();
       },
     };
   }

@@ -1,16 +1,7 @@
 // Seeded randomness for the forecast tests: the core takes none, so tests generate their data.
+import { seededRandom } from "../../support/seeded-random.js";
 
-/** mulberry32: a small, fast, well-mixed 32-bit generator; uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Standard normal draws by Box-Muller from a uniform source. */
 export function normalDraws(uniform: () => number): () => number {

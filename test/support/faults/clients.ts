@@ -51,6 +51,21 @@ export interface Clients {
 }
 
 /** One HTTP/2 connection per call to connect(), as separate client processes would open. */
+/** Connections a test file opens as it goes and closes together at the end. */
+export function clientSet(): { open(address: string): Clients; closeAll(): void } {
+  const opened: Clients[] = [];
+  return {
+    open(address) {
+      const c = connect(address);
+      opened.push(c);
+      return c;
+    },
+    closeAll() {
+      for (const c of opened.splice(0)) c.close();
+    },
+  };
+}
+
 export function connect(address: string): Clients {
   const credentials = grpc.credentials.createInsecure();
   // A fresh channel each time: no subchannel sharing, no reconnect backoff from an earlier server.

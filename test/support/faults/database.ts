@@ -1,10 +1,8 @@
 // Databases for fault tests: a fresh clone of the run's migrated template on the shared
 // PostgreSQL (DATABASE_URL), or any URL (a private cluster). Queries go through their own small
 // pg pool, which survives the server restarting under it.
-import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
-import type { TestDatabase } from "../database.js";
+import { cloneTemplate, onRealPostgres, type TestDatabase } from "../database.js";
 import { checkInvariants, type InvariantReport } from "../invariants.js";
 
 export interface FaultDatabase {
@@ -45,26 +43,12 @@ export function databaseAt(url: string, onClose: () => Promise<void> = async () 
   return db;
 }
 
-/** True when the run has a real PostgreSQL server (DATABASE_URL); fault tests need one. */
-export const onRealPostgres = (): boolean => inject("postgres") !== null;
+export { onRealPostgres };
 
 /** A fresh database cloned from the run's migrated template on the shared server. */
 export async function cloneTemplateDatabase(): Promise<FaultDatabase> {
-  const postgres = inject("postgres");
-  if (!postgres) throw new Error("fault tests need DATABASE_URL (a real PostgreSQL server)");
-  const name = `${postgres.prefix}${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: postgres.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${postgres.template}"`);
-  await admin.end();
-  const u = new URL(postgres.adminUrl);
-  u.pathname = `/${name}`;
-  return databaseAt(u.toString(), async () => {
-    const drop = new pg.Client({ connectionString: postgres.adminUrl });
-    await drop.connect();
-    await drop.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await drop.end();
-  });
+  const clone = await cloneTemplate();
+  return databaseAt(clone.url, clone.drop);
 }
 
 /** Opens a transaction on its own connection and locks the stock rows of `sku` until release(). */

@@ -1,0 +1,14 @@
+// Seeded randomness for tests and the benchmark's load generator: a failing run, or a load, can be
+// replayed from its seed.
+
+/** mulberry32: a small, fast, well-mixed 32-bit generator; uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
