@@ -153,7 +153,9 @@ async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> 
   for (const s of inputs.stock) {
     const units = round.lock ? 0 : round.inFlight.pending(stockKey(s), s.version);
     if (units > 0) claimed.set(stockKey(s), units);
-    working.set(s.sku, [...(working.get(s.sku) ?? []), { ...s, reserved: s.reserved + units }]);
+    const ofSku = working.get(s.sku) ?? [];
+    ofSku.push({ ...s, reserved: s.reserved + units });
+    working.set(s.sku, ofSku);
   }
   const deferredKeys: string[] = [];
   const order = toDecide.sort((a, b) => priorityRank[commands[a]!.priority] - priorityRank[commands[b]!.priority] || a - b);

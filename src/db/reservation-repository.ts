@@ -6,14 +6,9 @@ import type { PriorityName, ReleaseReasonName, StateName } from "../core/command
 import { priorityRank, type QueuedLine } from "../core/queue.js";
 import { textArray } from "./sql-array.js";
 
+/** Inserts a reservation and its lines in one statement; the lines copy its queue position. */
 export async function insertReservation(em: Em, r: ReservationRecord & { requestId: string }, lines: LineRecord[]): Promise<void> {
-  await insertReservations(em, [{ reservation: r, lines }]);
-}
-
-/** Inserts reservations and their lines in one statement; lines copy their reservation's queue position. */
-export async function insertReservations(em: Em, list: NewReservation[]): Promise<void> {
-  if (list.length === 0) return;
-  const insert = reservationInserts(list);
+  const insert = reservationInserts([{ reservation: r, lines }]);
   await em.execute(`WITH ${insert.ctes} SELECT 1`, insert.params);
 }
 

@@ -1,6 +1,7 @@
 // The SQL the ORM cannot express: guarded counter updates, each writing its ledger entries in
 // the same statement so the row lock is held for one round trip (design.md, Concurrency).
-// Lists travel as one JSON parameter: knex expands a JS array parameter into a value list.
+// Lists of records travel as one JSON parameter, lists of keys as an array literal (sql-array.ts):
+// knex expands a JS array parameter into a value list.
 import type { Em } from "./orm.js";
 import type { StockCounters } from "../core/stock.js";
 import { textArray } from "./sql-array.js";
