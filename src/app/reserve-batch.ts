@@ -13,7 +13,8 @@ import { compareStockKeys, stockKey } from "../core/stock.js";
 import { isTransientConflict, translateDatabaseError } from "../db/errors.js";
 import { readBatchInputs, writeBatch, type LevelChange } from "../db/batch-reserve-repository.js";
 import type { StoredAnswer } from "../db/idempotency-repository.js";
-import type { Em, Orm } from "../db/orm.js";
+import type { Orm } from "../db/orm.js";
+import { withPooledSession, type SqlSession } from "../db/prepared.js";
 import type { StockRow } from "../db/stock-repository.js";
 import { ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
 import { expirySweepBatchMax, reserveAttemptsMax, transactionAttemptsMax } from "../limits.js";
@@ -69,10 +70,11 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
         const time = clock.now();
         const lock = attempt >= reserveAttemptsMax || pending.some((i) => commands[i]!.waitForStock);
         const claims: Claim[] = [];
-        const run = (em: Em) => decideAndWrite(em, { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased, inFlight, claims });
-        // A transaction even without locks: the batch keeps one connection from its read to its
-        // write, so a call never queues at the pool twice.
-        const decided = await orm.em.fork().transactional(run).finally(() => inFlight.release(claims));
+        const round = { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased, inFlight, claims };
+        // One connection from the read to the write, so a call never queues at the pool twice; a
+        // transaction only to hold the row locks of a locked read until the write.
+        const decided = await withPooledSession(orm, { transaction: lock }, (session) => decideAndWrite(session, round))
+          .finally(() => inFlight.release(claims));
         if (decided.kind === "expired") {
           // Expired holds on these SKUs give their units back first (once per batch), each in its
           // own transaction: inside this one they would take locks out of key order.
@@ -126,15 +128,15 @@ type RoundOutcome =
   | { kind: "expired"; holdIds: string[] };
 
 /** One round: read, replay what was answered, allocate the rest in queue order, write. */
-async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> {
+async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<RoundOutcome> {
   const { commands, pending, hashes, ids, time } = round;
-  const inputs = await readBatchInputs(em, {
+  const inputs = await readBatchInputs(session, {
     requestIds: pending.map((i) => commands[i]!.requestId),
     skus: [...new Set(pending.flatMap((i) => commands[i]!.lines.map((l) => l.sku)))].sort(),
     warehouseIds: [...new Set(pending.flatMap((i) => commands[i]!.lines.flatMap((l) => (l.warehouseId ? [l.warehouseId] : []))))],
     now: time, expiredHoldsMax: expirySweepBatchMax, lock: round.lock,
   });
-  // Nothing is written yet: a transaction around this read commits nothing.
+  // Nothing is written yet.
   if (round.releaseExpired && inputs.expiredHoldIds.length > 0) return { kind: "expired", holdIds: inputs.expiredHoldIds };
   const outcome = new Map<number, BatchResult>();
   const toDecide: number[] = [];
@@ -195,7 +197,7 @@ async function decideAndWrite(em: Em, round: BatchRound): Promise<RoundOutcome> 
   if (planned.length === 0) return { kind: "decided", outcome, deferredKeys };
   const claims = new Map([...levels].map(([key, change]) => [key, round.inFlight.claim(key, change.vip + change.standard)]));
   round.claims.push(...claims.values());
-  const written = await writeBatch(em, {
+  const written = await writeBatch(session, {
     answers: planned.map((p) => ({
       requestId: commands[p.index]!.requestId, method, requestHash: hashes[p.index]!,
       response: Buffer.from(ReserveResponse.encode(p.plan.response).finish()),

@@ -2,13 +2,13 @@
 // write of everything it decided. The write is a single statement: it writes whole, or undoes
 // itself by raising SH001/SH002 when a stock guard or a request id finds the database moved on
 // since the read (the caller reads again and retries). It takes the stock row locks last, so
-// they are held for the update, the ledger entries and the commit round trip only.
-import type { Em } from "./orm.js";
+// they are held for the update, the ledger entries and the commit only (the statement's own
+// commit, when it runs outside a transaction).
 import { runAgainReason, type RunAgainReason } from "./errors.js";
 import type { StoredAnswer } from "./idempotency-repository.js";
 import { expiredHoldsQuery, reservationInserts, type NewReservation } from "./reservation-repository.js";
 import { stockColumns, toStockRow, type LedgerPart, type RawStockRow, type StockRow } from "./stock-repository.js";
-import { runPrepared } from "./prepared.js";
+import type { SqlSession } from "./prepared.js";
 import { textArray } from "./sql-array.js";
 import { stockKey } from "../core/stock.js";
 
@@ -34,10 +34,10 @@ export interface BatchQuery {
 }
 
 /** Everything a batch decides on, from one snapshot, in one round trip. */
-export async function readBatchInputs(em: Em, q: BatchQuery): Promise<BatchInputs> {
+export async function readBatchInputs(session: SqlSession, q: BatchQuery): Promise<BatchInputs> {
   const expired = expiredHoldsQuery(q.now, q.expiredHoldsMax, q.skus);
-  const rows = await runPrepared<{ answers: RawAnswer[]; stock: RawStockRow[]; expired: string[]; warehouses: string[] }>(
-    em, q.lock ? "stockhold_batch_read_locked" : "stockhold_batch_read",
+  const rows = await session.query<{ answers: RawAnswer[]; stock: RawStockRow[]; expired: string[]; warehouses: string[] }>(
+    q.lock ? "stockhold_batch_read_locked" : "stockhold_batch_read",
     `SELECT
        (SELECT coalesce(jsonb_agg(jsonb_build_object('request_id', k.request_id, 'method', k.method, 'request_hash', k.request_hash,
                                                      'response', encode(k.response, 'base64'))), '[]'::jsonb)
@@ -87,10 +87,10 @@ export interface BatchWrite {
  * request id was answered meanwhile, or a guard failed, it writes nothing and says which;
  * otherwise it returns each stock level's version after the change.
  */
-export async function writeBatch(em: Em, w: BatchWrite): Promise<WriteOutcome> {
+export async function writeBatch(session: SqlSession, w: BatchWrite): Promise<WriteOutcome> {
   const { sql, params } = batchWriteStatement(w);
   try {
-    const rows = await runPrepared<{ versions: [string, string, string | number][] }>(em, "stockhold_batch_write", sql, params);
+    const rows = await session.query<{ versions: [string, string, string | number][] }>("stockhold_batch_write", sql, params);
     return { kind: "written", versions: new Map(rows[0]!.versions.map(([sku, warehouseId, version]) => [stockKey({ sku, warehouseId }), Number(version)])) };
   } catch (error) {
     const reason = runAgainReason(error);
