@@ -8,6 +8,8 @@ import { reconcile } from "../../src/app/reconciler.js";
 import { systemClock } from "../../src/app/clock.js";
 import { ReleaseReason } from "../../src/gen/inventory/v1/reservation.js";
 import { useTestServer } from "../support/harness.js";
+import { readLedgerPage } from "../../src/db/audit-repository.js";
+import { entryContent, entryHash } from "../../src/core/ledger-chain.js";
 
 const { db, server } = useTestServer();
 
@@ -143,6 +145,28 @@ describe("reconciliation", () => {
     expect(alerts.map((a) => a.kind)).toEqual(["COUNTER_DRIFT"]);
     const [level] = await db.query<{ on_hand: string }>(`SELECT on_hand FROM stock_level WHERE sku = ?`, [sku]);
     expect(level!.on_hand).toBe("16");
+  });
+
+  it("hashes multi-byte text, NULL reservation ids and many entries of one statement exactly as the audit's own encoding does", async () => {
+    const { sku, warehouseId } = await stockedSku(server, 10);
+    // Entries straight into the ledger (inserts are allowed; only the trigger computes hashes):
+    // one with a reservation id and payload of multi-byte text, one with neither, in one statement.
+    await db.query(
+      `INSERT INTO ledger_entry (entry_time, kind, sku, warehouse_id, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reservation_id, request_id, payload)
+       SELECT now(), 'ADJUST_STOCK', ?, ?, 0, 0, 10, 0, r, 'req-' || g, p::jsonb
+         FROM (VALUES (1, gen_random_uuid(), '{"note": "Größe €5 — 東京", "n": 1.50}'), (2, NULL::uuid, '{}')) AS v(g, r, p)`,
+      [sku, warehouseId],
+    );
+    const entries = await readLedgerPage(db.orm.em.fork(), { sku, warehouseId }, "0", 100);
+    const sqlContent = await db.query<{ content: Buffer }>(`SELECT ledger_entry_content(e) AS content FROM ledger_entry e WHERE sku = ? ORDER BY seq`, [sku]);
+    // The SET_STOCK entry, then the two above.
+    expect(entries.map((e) => [e.kind, e.reservationId === ""])).toEqual([["SET_STOCK", true], ["ADJUST_STOCK", false], ["ADJUST_STOCK", true]]);
+    expect(Buffer.byteLength(entries[1]!.payload)).toBeGreaterThan(entries[1]!.payload.length);
+    for (const [i, e] of entries.entries()) {
+      expect(entryHash(e.prevHash, e).equals(e.hash)).toBe(true);
+      expect(Buffer.from(sqlContent[i]!.content).equals(entryContent(e))).toBe(true);
+    }
+    expect(await problemsFor(sku)).toEqual([]);
   });
 
   it("records each run with its accuracy", async () => {
