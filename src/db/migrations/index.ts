@@ -6,6 +6,7 @@ import { Migration20261201020000_reliability } from "./Migration20261201020000_r
 import { Migration20261201030000_forecast } from "./Migration20261201030000_forecast.js";
 import { Migration20261201040000_batch_write } from "./Migration20261201040000_batch_write.js";
 import { Migration20261201050000_ledger_hash_cost } from "./Migration20261201050000_ledger_hash_cost.js";
+import { Migration20261201060000_hot_updates } from "./Migration20261201060000_hot_updates.js";
 
 export const migrationsList: MigrationObject[] = [
   { name: "Migration20261201000000_foundation", class: Migration20261201000000_foundation },
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: "Migration20261201030000_forecast", class: Migration20261201030000_forecast },
   { name: "Migration20261201040000_batch_write", class: Migration20261201040000_batch_write },
   { name: "Migration20261201050000_ledger_hash_cost", class: Migration20261201050000_ledger_hash_cost },
+  { name: "Migration20261201060000_hot_updates", class: Migration20261201060000_hot_updates },
 ];
