@@ -15,6 +15,7 @@ import { bufferHandlers } from "./grpc/buffer-handlers.js";
 import { inventoryHandlers, reservationHandlers } from "./grpc/handlers.js";
 import { addReflection } from "./grpc/reflection.js";
 import { tolerantDecoding } from "./grpc/tolerant-decoding.js";
+import { reuseRememberedEncodings } from "./grpc/remembered-encoding.js";
 import { RowLockingReservationApp } from "./app/row-locking-reserve.js";
 import { reserveStrategyFrom, type ReserveStrategy } from "./config.js";
 import {
@@ -71,6 +72,9 @@ function addHealthTrackingWatchers(server: grpc.Server, health: HealthImplementa
   return open;
 }
 
+/** Requests that do not decode reach the handler (answered INVALID_ARGUMENT); stored answers go out as stored. */
+const serviceCodec = <D extends grpc.ServiceDefinition>(definition: D): D => tolerantDecoding(reuseRememberedEncodings(definition));
+
 export async function startServer({
   orm, logger, host, port, clock = systemClock, sweepIntervalMs = expirySweepIntervalMs, reconcileEveryMs = reconcileIntervalMs,
   reserveStrategy = reserveStrategyFrom(),
@@ -78,9 +82,9 @@ export async function startServer({
   const server = new grpc.Server({ "grpc.max_receive_message_length": grpcReceiveMessageBytesMax });
   const reservations = reserveStrategy === "row-locking" ? new RowLockingReservationApp(orm, clock)
     : new ReservationApp(orm, clock, { coalesce: reserveStrategy === "coalesced" });
-  server.addService(tolerantDecoding(InventoryServiceService), inventoryHandlers(new InventoryApp(orm, clock), logger));
-  server.addService(tolerantDecoding(ReservationServiceService), reservationHandlers(reservations, logger));
-  server.addService(tolerantDecoding(BufferServiceService), bufferHandlers(new BufferApp(orm, clock), logger));
+  server.addService(serviceCodec(InventoryServiceService), inventoryHandlers(new InventoryApp(orm, clock), logger));
+  server.addService(serviceCodec(ReservationServiceService), reservationHandlers(reservations, logger));
+  server.addService(serviceCodec(BufferServiceService), bufferHandlers(new BufferApp(orm, clock), logger));
   addReflection(server, imagePath);
   const health = new HealthImplementation(Object.fromEntries(["", ...servedServices].map((s) => [s, "SERVING" as const])));
   const watchers = addHealthTrackingWatchers(server, health);

@@ -1,6 +1,7 @@
 // Runs a mutating call at most once per request_id (AIP-155) inside one transaction.
 import { fail, ok, orThrow, type Failure, type Result } from "../core/failure.js";
 import { requestHash } from "../core/request-hash.js";
+import { rememberEncoding } from "../core/message-encoding.js";
 import { findStoredAnswer, storeAnswer, type StoredAnswer } from "../db/idempotency-repository.js";
 import { isTransientConflict, translateDatabaseError } from "../db/errors.js";
 import { transactionAttemptsMax } from "../limits.js";
@@ -42,7 +43,7 @@ export function requestIdReused(requestId: string, firstMethod: string): Failure
 /** The stored first answer of a request, or REQUEST_ID_REUSED when the id was first used for something else. */
 export function replayStored<T>(stored: StoredAnswer, request: { method: string; requestId: string; hash: string }, codec: ResponseCodec<T>): Result<T> {
   if (stored.method !== request.method || stored.requestHash !== request.hash) return fail(requestIdReused(request.requestId, stored.method));
-  return ok(codec.decode(stored.response));
+  return ok(rememberEncoding(codec.decode(stored.response) as T & object, stored.response));
 }
 
 export async function runIdempotent<T>(orm: Orm, call: IdempotentCall<T>): Promise<T> {
@@ -60,6 +61,7 @@ export async function runIdempotent<T>(orm: Orm, call: IdempotentCall<T>): Promi
           let recorded = false;
           const response = await call.work(tx, async (answer) => {
             const bytes = Buffer.from(call.codec.encode(answer).finish());
+            rememberEncoding(answer as T & object, bytes);
             const fresh = await storeAnswer(tx, call.requestId, { method: call.method, requestHash: hash, response: bytes }, call.time);
             if (!fresh) throw new AnsweredConcurrently();
             recorded = true;

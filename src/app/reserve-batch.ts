@@ -9,6 +9,7 @@ import type { ReserveCommand } from "../core/commands.js";
 import { ServiceError, type Failure } from "../core/failure.js";
 import { priorityRank } from "../core/queue.js";
 import { requestHash } from "../core/request-hash.js";
+import { rememberEncoding } from "../core/message-encoding.js";
 import { compareStockKeys, stockKey } from "../core/stock.js";
 import { isTransientConflict, translateDatabaseError } from "../db/errors.js";
 import { readBatchInputs, writeBatch, type LevelChange } from "../db/batch-reserve-repository.js";
@@ -200,7 +201,7 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
   const written = await writeBatch(session, {
     answers: planned.map((p) => ({
       requestId: commands[p.index]!.requestId, method, requestHash: hashes[p.index]!,
-      response: Buffer.from(ReserveResponse.encode(p.plan.response).finish()),
+      response: encodedAnswer(p.plan.response),
     })),
     reservations: planned.map((p) => p.plan),
     levels: [...levels.values()].sort((a, b) => compareStockKeys(a.key, b.key)),
@@ -215,6 +216,13 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
   }
   for (const [key, claim] of claims) round.inFlight.written(claim, written.versions.get(key)!);
   return { kind: "decided", outcome, deferredKeys };
+}
+
+/** The answer's bytes, to store; the transport sends the same bytes. */
+function encodedAnswer(response: ReserveResponse): Buffer {
+  const bytes = Buffer.from(ReserveResponse.encode(response).finish());
+  rememberEncoding(response, bytes);
+  return bytes;
 }
 
 /** The thrown form of a failed batch result, for callers that answer one request. */
