@@ -89,6 +89,16 @@ export const coalesceLaneCount = 2;
  * holds the stock row, then waits for it (it plans around its units: src/app/in-flight-units.ts).
  */
 export const coalesceLaneDepth = 2;
+/**
+ * Calls of one SKU waiting in a shared lane that give it a lane of its own (a flash sale), so the
+ * other SKUs of that lane do not wait behind it or share its queueMax.
+ */
+export const coalesceHotSkuWaiting = 64;
+/**
+ * SKUs with a lane of their own at once. With the shared lanes, at most (coalesceLaneCount +
+ * coalesceHotLaneMax) * coalesceLaneDepth = 8 batches hold a connection, of databasePoolSizeMax.
+ */
+export const coalesceHotLaneMax = 2;
 /** Characters in the decided_by of a buffer proposal decision. */
 export const decidedByLengthMax = 128;
 /** Characters in the reason of a buffer proposal decision. */

@@ -10,7 +10,7 @@ import type { Em, Orm } from "../db/orm.js";
 import { findExpiredHolds, findLines, findReservation, listReservations, lockReservations, setExpireTime } from "../db/reservation-repository.js";
 import type { Reservation } from "../gen/inventory/v1/reservation.js";
 import { ConfirmReservationResponse, ExtendReservationResponse, ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { coalesceBatchMax, coalesceLaneCount, coalesceLaneDepth, coalesceQueueMax, expirySweepBatchMax } from "../limits.js";
+import { coalesceBatchMax, coalesceHotLaneMax, coalesceHotSkuWaiting, coalesceLaneCount, coalesceLaneDepth, coalesceQueueMax, expirySweepBatchMax } from "../limits.js";
 import { reserveBatch, unwrapBatchResult, type BatchResult } from "./reserve-batch.js";
 import { ReserveCoalescer } from "./reserve-coalescer.js";
 import { InFlightUnits } from "./in-flight-units.js";
@@ -40,7 +40,10 @@ export class ReservationApp {
     this.newId = options.newId ?? randomUUID;
     this.coalescer = options.coalesce === false ? null
       : new ReserveCoalescer((commands) => reserveBatch(orm, clock, commands, { newId: this.newId, inFlight: this.inFlight }),
-        { batchMax: coalesceBatchMax, queueMax: coalesceQueueMax, laneCount: coalesceLaneCount, laneDepth: coalesceLaneDepth });
+        {
+          batchMax: coalesceBatchMax, queueMax: coalesceQueueMax, laneCount: coalesceLaneCount, laneDepth: coalesceLaneDepth,
+          hotSkuWaiting: coalesceHotSkuWaiting, hotLaneMax: coalesceHotLaneMax,
+        });
   }
 
   /** Reserves one order: single-line orders through the coalescer, others in a batch of their own. */

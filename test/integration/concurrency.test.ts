@@ -4,6 +4,8 @@ import { status, type ServiceError } from "@grpc/grpc-js";
 import { useTestServer } from "../support/harness.js";
 import { availability, reserveRequest, stockedSku } from "../support/fixtures.js";
 import { checkInvariants, noViolations } from "../support/invariants.js";
+import { laneOf } from "../../src/app/reserve-coalescer.js";
+import { coalesceLaneCount } from "../../src/limits.js";
 
 // Independent HTTP/2 connections, as separate checkout instances would open.
 const { db, server, clients } = useTestServer(undefined, { connections: 8 });
@@ -23,6 +25,24 @@ describe("concurrent reservations", () => {
     const [ledger] = await db.query<{ entries: string; units: string }>(
       `SELECT count(*) AS entries, sum(reserved_delta) AS units FROM ledger_entry WHERE sku = ? AND kind = 'RESERVE'`, [sku]);
     expect(ledger).toEqual({ entries: "100", units: "100" });
+    expect(await checkInvariants(db)).toEqual(noViolations);
+  });
+
+  it("a flash sale on one SKU, moved to a lane of its own midway, reserves exactly its units while the other SKUs of its lane are all served", async () => {
+    const hot = await stockedSku(server, 100);
+    // SKUs of the hot SKU's shared lane: before the move they queue behind it.
+    const others: { sku: string; warehouseId: string }[] = [];
+    while (others.length < 10) {
+      const level = await stockedSku(server, 5, hot.warehouseId);
+      if (laneOf(level.sku, coalesceLaneCount) === laneOf(hot.sku, coalesceLaneCount)) others.push(level);
+    }
+    const calls = Array.from({ length: 400 }, (_, i) => ({ level: hot, client: clients[i % clients.length]! }));
+    others.forEach((level, i) => calls.splice(i * 40, 0, ...Array.from({ length: 5 }, () => ({ level, client: clients[i % clients.length]! }))));
+    const results = await Promise.allSettled(calls.map(({ level, client }) => client.reservations.reserve(reserveRequest([{ ...level, quantity: 1 }]))));
+    const outcome = (sku: string) => results.filter((_, i) => calls[i]!.level.sku === sku).map((r) => r.status);
+    expect(outcome(hot.sku).filter((s) => s === "fulfilled")).toHaveLength(100);
+    for (const level of others) expect(outcome(level.sku)).toEqual(Array(5).fill("fulfilled"));
+    expect(await availability(server, hot.sku, hot.warehouseId)).toEqual({ onHand: 100, reserved: 100, available: 0 });
     expect(await checkInvariants(db)).toEqual(noViolations);
   });
 

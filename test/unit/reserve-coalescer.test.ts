@@ -26,6 +26,9 @@ function heldEngine() {
   return { batches, run, releaseAll };
 }
 
+/** For the tests of batching alone: no SKU ever gets a lane of its own. */
+const noHotLanes = { hotSkuWaiting: Number.MAX_SAFE_INTEGER, hotLaneMax: 0 };
+
 /** SKUs that fall in the given lane. */
 function skusInLane(lane: number, laneCount: number, n: number): string[] {
   const found: string[] = [];
@@ -48,7 +51,7 @@ describe("laneOf", () => {
 describe("ReserveCoalescer", () => {
   it("sends a call to an idle lane at once, alone, and the calls that arrive meanwhile together in the next batch", async () => {
     const engine = heldEngine();
-    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 4, laneDepth: 1 });
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 4, laneDepth: 1, ...noHotLanes });
     const [a, b, c] = skusInLane(0, 4, 3);
     const first = coalescer.submit(command(a!, "first"));
     expect(engine.batches).toEqual([["first"]]);
@@ -63,14 +66,14 @@ describe("ReserveCoalescer", () => {
 
   it("writes the batches of different lanes at the same time", () => {
     const engine = heldEngine();
-    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 4, laneDepth: 1 });
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 4, laneDepth: 1, ...noHotLanes });
     for (let lane = 0; lane < 4; lane++) void coalescer.submit(command(skusInLane(lane, 4, 1)[0]!, `lane-${lane}`));
     expect(engine.batches.sort()).toEqual([["lane-0"], ["lane-1"], ["lane-2"], ["lane-3"]]);
   });
 
   it("with a lane depth of 2, sends a second call at once while the first is written, and the later ones together to whichever finishes first", async () => {
     const engine = heldEngine();
-    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 1, laneDepth: 2 });
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 100, queueMax: 1000, laneCount: 1, laneDepth: 2, ...noHotLanes });
     const calls = ["one", "two"].map((id) => coalescer.submit(command("SKU", id)));
     expect(engine.batches).toEqual([["one"], ["two"]]);
     calls.push(...["three", "four", "five"].map((id) => coalescer.submit(command("SKU", id))));
@@ -83,7 +86,7 @@ describe("ReserveCoalescer", () => {
 
   it("splits a long queue into batches of at most batchMax, in arrival order", async () => {
     const engine = heldEngine();
-    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 2, queueMax: 1000, laneCount: 1, laneDepth: 1 });
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 2, queueMax: 1000, laneCount: 1, laneDepth: 1, ...noHotLanes });
     const calls = ["a", "b", "c", "d", "e", "f"].map((id) => coalescer.submit(command("SKU", id)));
     for (let i = 0; i < 4; i++) await engine.releaseAll();
     expect(engine.batches).toEqual([["a"], ["b", "c"], ["d", "e"], ["f"]]);
@@ -92,7 +95,7 @@ describe("ReserveCoalescer", () => {
 
   it("refuses a call with OVERLOADED when its lane already has queueMax calls waiting, and serves the others", async () => {
     const engine = heldEngine();
-    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 2, laneCount: 1, laneDepth: 1 });
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 2, laneCount: 1, laneDepth: 1, ...noHotLanes });
     // The running batch has left the queue; two more calls wait, and the third is one too many.
     const accepted = ["running", "w1", "w2"].map((id) => coalescer.submit(command("SKU", id)));
     const refused = coalescer.submit(command("SKU", "w3"));
@@ -108,11 +111,70 @@ describe("ReserveCoalescer", () => {
       calls++;
       if (calls === 2) throw new Error("database gone");
       return commands.map((c) => ({ ok: true as const, response: { reservation: { reservationId: c.requestId } as never } }));
-    }, { batchMax: 10, queueMax: 100, laneCount: 1, laneDepth: 1 });
+    }, { batchMax: 10, queueMax: 100, laneCount: 1, laneDepth: 1, ...noHotLanes });
     const first = coalescer.submit(command("SKU", "one"));
     const failing = [coalescer.submit(command("SKU", "two")), coalescer.submit(command("SKU", "three"))];
     await first;
     for (const f of failing) await expect(f).rejects.toThrow("database gone");
     expect((await coalescer.submit(command("SKU", "four"))).reservation?.reservationId).toBe("four");
+  });
+
+  describe("a SKU with many calls waiting (a flash sale)", () => {
+    const hot = { batchMax: 100, queueMax: 1000, laneCount: 1, laneDepth: 1, hotSkuWaiting: 3, hotLaneMax: 1 };
+
+    it("gets a lane of its own, so the other SKUs of its shared lane go in batches without it", async () => {
+      const engine = heldEngine();
+      const coalescer = new ReserveCoalescer(engine.run, hot);
+      const calls = [coalescer.submit(command("OTHER", "o-running"))];
+      // Queued behind the running batch: one call for OTHER, then HOT's third waiting call moves
+      // HOT's calls out, and they go at once in a lane of their own.
+      calls.push(coalescer.submit(command("HOT", "h1")), coalescer.submit(command("OTHER", "o1")), coalescer.submit(command("HOT", "h2")));
+      expect(engine.batches).toEqual([["o-running"]]);
+      calls.push(coalescer.submit(command("HOT", "h3")));
+      expect(engine.batches).toEqual([["o-running"], ["h1", "h2", "h3"]]);
+      calls.push(coalescer.submit(command("HOT", "h4")), coalescer.submit(command("OTHER", "o2")));
+      for (let i = 0; i < 3; i++) await engine.releaseAll();
+      expect(engine.batches).toEqual([["o-running"], ["h1", "h2", "h3"], ["o1", "o2"], ["h4"]]);
+      expect((await Promise.all(calls)).map((r) => r.reservation?.reservationId)).toEqual(["o-running", "h1", "o1", "h2", "h3", "h4", "o2"]);
+    });
+
+    it("has a queue limit of its own: OVERLOADED for the hot SKU leaves room for the others", async () => {
+      const engine = heldEngine();
+      const coalescer = new ReserveCoalescer(engine.run, { ...hot, queueMax: 4 });
+      const accepted = ["h0", "h1", "h2", "h3"].map((id) => coalescer.submit(command("HOT", id)));
+      // h0 runs in the shared lane; h1-h3 moved to HOT's own lane, running h1-h3 there.
+      const more = ["h4", "h5", "h6", "h7"].map((id) => coalescer.submit(command("HOT", id)));
+      const refused = coalescer.submit(command("HOT", "h8"));
+      await expect(refused).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "OVERLOADED");
+      const others = ["o1", "o2", "o3", "o4"].map((id) => coalescer.submit(command("OTHER", id)));
+      for (let i = 0; i < 3; i++) await engine.releaseAll();
+      expect(await Promise.all([...accepted, ...more, ...others])).toHaveLength(12);
+    });
+
+    it("goes back to its shared lane once its own lane has nothing left to write", async () => {
+      const engine = heldEngine();
+      const coalescer = new ReserveCoalescer(engine.run, hot);
+      const calls = ["h0", "h1", "h2", "h3"].map((id) => coalescer.submit(command("HOT", id)));
+      for (let i = 0; i < 2; i++) await engine.releaseAll();
+      await Promise.all(calls);
+      // Both lanes are idle and forgotten: HOT and OTHER share a lane, and a batch, again.
+      const blocker = coalescer.submit(command("OTHER", "o-running"));
+      const next = [coalescer.submit(command("HOT", "h4")), coalescer.submit(command("OTHER", "o1"))];
+      for (let i = 0; i < 2; i++) await engine.releaseAll();
+      await Promise.all([blocker, ...next]);
+      expect(engine.batches.slice(-2)).toEqual([["o-running"], ["h4", "o1"]]);
+    });
+
+    it("gives at most hotLaneMax SKUs a lane of their own; a further hot SKU stays in its shared lane", async () => {
+      const engine = heldEngine();
+      const coalescer = new ReserveCoalescer(engine.run, hot);
+      const calls = [coalescer.submit(command("OTHER", "o-running"))];
+      calls.push(...["a1", "a2", "a3"].map((id) => coalescer.submit(command("HOT-A", id))));
+      calls.push(...["b1", "b2", "b3", "b4"].map((id) => coalescer.submit(command("HOT-B", id))));
+      expect(engine.batches).toEqual([["o-running"], ["a1", "a2", "a3"]]);
+      for (let i = 0; i < 2; i++) await engine.releaseAll();
+      expect(engine.batches).toEqual([["o-running"], ["a1", "a2", "a3"], ["b1", "b2", "b3", "b4"]]);
+      await Promise.all(calls);
+    });
   });
 });
