@@ -85,10 +85,13 @@ export const coalesceQueueMax = 20_000;
  */
 export const coalesceLaneCount = 2;
 /**
- * Batches of one lane written at once: the next batch reads and decides while the one before
- * holds the stock row, then waits for it (it plans around its units: src/app/in-flight-units.ts).
+ * Batches of one lane written at once. With 2, the next batch reads and decides while the one
+ * before holds the stock row, then waits for it (planning around its units:
+ * src/app/in-flight-units.ts). Since a batch's write commits on its own, the row is held only for
+ * that statement, and the waiting costs more than the overlap gains: 1 measured as fast or faster
+ * on every hot and spread line, with less database CPU (BENCHMARKS.md).
  */
-export const coalesceLaneDepth = 2;
+export const coalesceLaneDepth = 1;
 /**
  * Calls of one SKU waiting in a shared lane that give it a lane of its own (a flash sale), so the
  * other SKUs of that lane do not wait behind it or share its queueMax.
@@ -96,7 +99,7 @@ export const coalesceLaneDepth = 2;
 export const coalesceHotSkuWaiting = 64;
 /**
  * SKUs with a lane of their own at once. With the shared lanes, at most (coalesceLaneCount +
- * coalesceHotLaneMax) * coalesceLaneDepth = 8 batches hold a connection, of databasePoolSizeMax.
+ * coalesceHotLaneMax) * coalesceLaneDepth = 4 batches hold a connection, of databasePoolSizeMax.
  */
 export const coalesceHotLaneMax = 2;
 /** Characters in the decided_by of a buffer proposal decision. */

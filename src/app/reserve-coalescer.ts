@@ -1,8 +1,8 @@
 // Group commit: single-line Reserve calls that arrive while a lane's batches are being written
 // wait and go together in its next one. The SKUs are shared out over a few lanes by a hash, so a
-// flash sale's SKU always lands in the same lane and calls over many SKUs still go several
-// batches at a time. A lane writes up to laneDepth batches at once: the next one reads and
-// decides while the one before holds the stock row. Under light load a call finds its lane idle
+// SKU always lands in the same shared lane and calls over many SKUs still go several batches at
+// a time. A lane writes up to laneDepth batches at once (beyond 1, the next one reads and decides
+// while the one before holds the stock row). Under light load a call finds its lane idle
 // and goes at once, alone; under a surge batches grow by themselves, up to a bound.
 // A SKU with many calls waiting in its shared lane (a flash sale) gets a lane of its own for as
 // long as it stays busy, so the other SKUs of that lane neither wait behind it nor share its
