@@ -102,6 +102,16 @@ export const coalesceHotSkuWaiting = 64;
  * coalesceHotLaneMax) * coalesceLaneDepth = 4 batches hold a connection, of databasePoolSizeMax.
  */
 export const coalesceHotLaneMax = 2;
+/**
+ * SKUs whose stock levels a server process keeps from its last read or write, so a batch on a
+ * busy SKU can decide without reading them again (src/app/stock-cache.ts).
+ */
+export const stockCacheSkusMax = 10_000;
+/**
+ * Batches of a SKU that read rather than use the cache after its cached levels proved stale
+ * (another process or path wrote them): each stale attempt is a write undone.
+ */
+export const stockCacheReadsAfterStale = 16;
 /** Characters in the decided_by of a buffer proposal decision. */
 export const decidedByLengthMax = 128;
 /** Characters in the reason of a buffer proposal decision. */

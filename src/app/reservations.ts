@@ -10,9 +10,10 @@ import type { Em, Orm } from "../db/orm.js";
 import { findExpiredHolds, findLines, findReservation, listReservations, lockReservations, setExpireTime } from "../db/reservation-repository.js";
 import type { Reservation } from "../gen/inventory/v1/reservation.js";
 import { ConfirmReservationResponse, ExtendReservationResponse, ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { coalesceBatchMax, coalesceHotLaneMax, coalesceHotSkuWaiting, coalesceLaneCount, coalesceLaneDepth, coalesceQueueMax, expirySweepBatchMax } from "../limits.js";
+import { coalesceBatchMax, coalesceHotLaneMax, coalesceHotSkuWaiting, coalesceLaneCount, coalesceLaneDepth, coalesceQueueMax, expirySweepBatchMax, stockCacheReadsAfterStale, stockCacheSkusMax } from "../limits.js";
 import { reserveBatch, unwrapBatchResult, type BatchResult } from "./reserve-batch.js";
 import { ReserveCoalescer } from "./reserve-coalescer.js";
+import { StockCache } from "./stock-cache.js";
 import { InFlightUnits } from "./in-flight-units.js";
 import type { Clock } from "./clock.js";
 import { runIdempotent, runTransaction } from "./idempotent.js";
@@ -31,6 +32,7 @@ export class ReservationApp {
   private readonly coalescer: ReserveCoalescer | null;
   private readonly newId: () => string;
   private readonly inFlight = new InFlightUnits();
+  private readonly stockCache = new StockCache(stockCacheSkusMax, stockCacheReadsAfterStale);
 
   constructor(
     private readonly orm: Orm,
@@ -39,7 +41,7 @@ export class ReservationApp {
   ) {
     this.newId = options.newId ?? randomUUID;
     this.coalescer = options.coalesce === false ? null
-      : new ReserveCoalescer((commands) => reserveBatch(orm, clock, commands, { newId: this.newId, inFlight: this.inFlight }),
+      : new ReserveCoalescer((commands) => reserveBatch(orm, clock, commands, { newId: this.newId, inFlight: this.inFlight, stockCache: this.stockCache }),
         {
           batchMax: coalesceBatchMax, queueMax: coalesceQueueMax, laneCount: coalesceLaneCount, laneDepth: coalesceLaneDepth,
           hotSkuWaiting: coalesceHotSkuWaiting, hotLaneMax: coalesceHotLaneMax,
@@ -55,7 +57,7 @@ export class ReservationApp {
 
   /** Independent reservations, one result each, decided and written together. */
   async batchReserve(commands: ReserveCommand[]): Promise<BatchResult[]> {
-    return reserveBatch(this.orm, this.clock, commands, { newId: this.newId, inFlight: this.inFlight });
+    return reserveBatch(this.orm, this.clock, commands, { newId: this.newId, inFlight: this.inFlight, stockCache: this.stockCache });
   }
 
   async getReservation(reservationId: string): Promise<Reservation> {

@@ -12,7 +12,7 @@ import { requestHash } from "../core/request-hash.js";
 import { rememberEncoding } from "../core/message-encoding.js";
 import { compareStockKeys, stockKey } from "../core/stock.js";
 import { isTransientConflict, translateDatabaseError } from "../db/errors.js";
-import { readBatchInputs, writeBatch, type LevelChange } from "../db/batch-reserve-repository.js";
+import { readBatchInputs, writeBatch, type BatchInputs, type LevelChange } from "../db/batch-reserve-repository.js";
 import type { StoredAnswer } from "../db/idempotency-repository.js";
 import type { Orm } from "../db/orm.js";
 import { withPooledSession, type SqlSession } from "../db/prepared.js";
@@ -22,6 +22,7 @@ import { expirySweepBatchMax, reserveAttemptsMax, transactionAttemptsMax } from 
 import { releaseHolds } from "./expired-holds.js";
 import { replayStored, requestIdReused } from "./idempotent.js";
 import { InFlightUnits, type Claim } from "./in-flight-units.js";
+import type { StockCache } from "./stock-cache.js";
 import type { Clock } from "./clock.js";
 import { planToReservation, reservePart, type PlannedReservation } from "./reservation-plan.js";
 
@@ -30,7 +31,12 @@ export type BatchResult = { ok: true; response: ReserveResponse } | { ok: false;
 const method = "Reserve";
 
 /** Thrown inside the transaction to run it again: a stale snapshot, or a twin request committed first. */
-class RunAgain extends Error {}
+class RunAgain extends Error {
+  /** The round decided on cached stock levels: run it again on a fresh read. */
+  constructor(readonly reason: string, readonly onCache: boolean) {
+    super(reason);
+  }
+}
 
 function replayed(stored: StoredAnswer, hash: string, requestId: string): BatchResult {
   const replay = replayStored(stored, { method, requestId, hash }, ReserveResponse);
@@ -41,6 +47,8 @@ export interface BatchOptions {
   newId?: () => string;
   /** Units other batches of this process are writing: shared by every batch of one service. */
   inFlight?: InFlightUnits;
+  /** Stock levels last read or written by this process: shared by every batch of one service. */
+  stockCache?: StockCache;
 }
 
 /**
@@ -49,9 +57,12 @@ export interface BatchOptions {
  *
  * Two statements: one read of everything the batch decides on, and one that writes it all (see
  * batch-reserve-repository.ts). A batch that must not miss a concurrent change (a waiting
- * order, or the last attempt after stale reads) reads with row locks.
+ * order, or the last attempt after stale reads) reads with row locks. A batch whose SKUs are all
+ * in the stock cache, with no stored answers to replay, skips the read: it decides on the cached
+ * levels and writes only if they are all still current and every order is served in full;
+ * otherwise it runs again on a read.
  */
-export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveCommand[], { newId = randomUUID, inFlight = new InFlightUnits() }: BatchOptions = {}): Promise<BatchResult[]> {
+export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveCommand[], { newId = randomUUID, inFlight = new InFlightUnits(), stockCache }: BatchOptions = {}): Promise<BatchResult[]> {
   const results: (BatchResult | undefined)[] = new Array(commands.length);
   const hashes = commands.map((c) => requestHash(method, c));
   // A request id twice in one batch: the first takes effect, the others share its answer.
@@ -63,6 +74,7 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
   let attempt = 1;
   let conflicts = 0;
   let expiredReleased = false;
+  let tryCache = stockCache !== undefined;
   try {
     for (;;) {
       const pending = [...firstIndex].filter(([, i]) => !results[i]).map(([, i]) => i);
@@ -71,11 +83,15 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
         const time = clock.now();
         const lock = attempt >= reserveAttemptsMax || pending.some((i) => commands[i]!.waitForStock);
         const claims: Claim[] = [];
-        const round = { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased, inFlight, claims };
+        const round = { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased, inFlight, claims, stockCache, onCache: tryCache && !lock };
         // One connection from the read to the write, so a call never queues at the pool twice; a
         // transaction only to hold the row locks of a locked read until the write.
         const decided = await withPooledSession(orm, { transaction: lock }, (session) => decideAndWrite(session, round))
           .finally(() => inFlight.release(claims));
+        if (decided.kind === "read-needed") {
+          tryCache = false;
+          continue;
+        }
         if (decided.kind === "expired") {
           // Expired holds on these SKUs give their units back first (once per batch), each in its
           // own transaction: inside this one they would take locks out of key order.
@@ -89,6 +105,11 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
         await inFlight.settledAll(decided.deferredKeys);
         attempt++;
       } catch (error) {
+        if (error instanceof RunAgain && error.onCache) {
+          // Cached levels proved stale: not an attempt of its own, the read comes next.
+          tryCache = false;
+          continue;
+        }
         if (error instanceof RunAgain && attempt < reserveAttemptsMax + transactionAttemptsMax) {
           attempt++;
           continue;
@@ -122,21 +143,39 @@ interface BatchRound {
   inFlight: InFlightUnits;
   /** Filled with this round's claims, for the caller to release once the transaction ends. */
   claims: Claim[];
+  stockCache: StockCache | undefined;
+  /** Decide on the cached stock levels, if every SKU's are cached, instead of reading. */
+  onCache: boolean;
 }
 
 type RoundOutcome =
   | { kind: "decided"; outcome: Map<number, BatchResult>; deferredKeys: string[] }
-  | { kind: "expired"; holdIds: string[] };
+  | { kind: "expired"; holdIds: string[] }
+  /** A decision on cached levels that would refuse, shorten or defer an order: read instead. */
+  | { kind: "read-needed" };
 
-/** One round: read, replay what was answered, allocate the rest in queue order, write. */
+/** Inputs from the cache alone, when it holds every SKU and every named warehouse among them. */
+function cachedInputs(round: BatchRound, skus: string[], warehouseIds: string[]): BatchInputs | null {
+  if (!round.onCache || !round.stockCache) return null;
+  const stock = round.stockCache.levelsOf(skus);
+  if (!stock) return null;
+  const knownWarehouseIds = new Set(stock.map((s) => s.warehouseId));
+  if (warehouseIds.some((w) => !knownWarehouseIds.has(w))) return null;
+  return { answers: new Map(), stock: stock.slice().sort(compareStockKeys), expiredHoldIds: [], knownWarehouseIds };
+}
+
+/** One round: read (or take the cached levels), replay what was answered, allocate the rest in queue order, write. */
 async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<RoundOutcome> {
   const { commands, pending, hashes, ids, time } = round;
-  const inputs = await readBatchInputs(session, {
-    requestIds: pending.map((i) => commands[i]!.requestId),
-    skus: [...new Set(pending.flatMap((i) => commands[i]!.lines.map((l) => l.sku)))].sort(),
-    warehouseIds: [...new Set(pending.flatMap((i) => commands[i]!.lines.flatMap((l) => (l.warehouseId ? [l.warehouseId] : []))))],
+  const skus = [...new Set(pending.flatMap((i) => commands[i]!.lines.map((l) => l.sku)))].sort();
+  const warehouseIds = [...new Set(pending.flatMap((i) => commands[i]!.lines.flatMap((l) => (l.warehouseId ? [l.warehouseId] : []))))];
+  const cached = cachedInputs(round, skus, warehouseIds);
+  const onCache = cached !== null;
+  const inputs = cached ?? await readBatchInputs(session, {
+    requestIds: pending.map((i) => commands[i]!.requestId), skus, warehouseIds,
     now: time, expiredHoldsMax: expirySweepBatchMax, lock: round.lock,
   });
+  if (!onCache) round.stockCache?.read(skus, inputs.stock);
   // Nothing is written yet.
   if (round.releaseExpired && inputs.expiredHoldIds.length > 0) return { kind: "expired", holdIds: inputs.expiredHoldIds };
   const outcome = new Map<number, BatchResult>();
@@ -155,6 +194,8 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
   const claimed = new Map<string, number>();
   for (const s of inputs.stock) {
     const units = round.lock ? 0 : round.inFlight.pending(stockKey(s), s.version);
+    // Another batch is writing this level: its version will move, so cached levels cannot hold.
+    if (units > 0 && onCache) return { kind: "read-needed" };
     if (units > 0) claimed.set(stockKey(s), units);
     const ofSku = working.get(s.sku) ?? [];
     ofSku.push({ ...s, reserved: s.reserved + units });
@@ -170,6 +211,7 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
     const allocation = allocate({ command: cmd, stock, knownWarehouseIds: inputs.knownWarehouseIds });
     const short = !allocation.ok ? allocation.failure.reason === "INSUFFICIENT_STOCK" : allocation.value.some((l) => l.reserved < l.requested);
     const claimedKeys = stock.map(stockKey).filter((k) => claimed.has(k));
+    if (onCache && (short || !allocation.ok)) return { kind: "read-needed" };
     if (short && claimedKeys.length > 0) {
       // Refused or shortened on units another batch is still writing: not decided this round.
       deferredKeys.push(...claimedKeys);
@@ -184,7 +226,8 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
       if (line.reserved === 0) continue;
       const level = stock.find((s) => s.warehouseId === line.warehouseId && s.sku === line.sku)!;
       level.reserved += line.reserved;
-      const change = levels.get(stockKey(line)) ?? { key: { sku: line.sku, warehouseId: line.warehouseId }, parts: [], vip: 0, standard: 0 };
+      const change: LevelChange = levels.get(stockKey(line))
+        ?? { key: { sku: line.sku, warehouseId: line.warehouseId }, parts: [], vip: 0, standard: 0, expectedVersion: onCache ? level.version : null };
       change.parts.push(reservePart(cmd, ids[i]!, line));
       if (cmd.priority === "VIP") change.vip += line.reserved;
       else change.standard += line.reserved;
@@ -207,13 +250,20 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
     levels: [...levels.values()].sort((a, b) => compareStockKeys(a.key, b.key)),
     time,
     ledgerRequestId: `batch:${ids[planned[0]!.index]}`,
+    // On cached levels, the ones looked at but not changed must still be as seen too.
+    unchangedLevels: onCache ? inputs.stock.filter((s) => !levels.has(stockKey(s))).map((s) => ({ sku: s.sku, warehouseId: s.warehouseId, version: s.version })) : [],
+    // A read releases expired holds on these SKUs before deciding; a decision without one may
+    // stand only if there are none.
+    noExpiredHoldsAt: onCache ? time : null,
   });
   if (written.kind !== "written") {
     // Nothing was written: others must not count these units a moment longer.
     round.inFlight.release(claims.values());
     if (written.kind === "guard-failed" && round.lock) throw new Error("batch guard failed on locked stock levels");
-    throw new RunAgain(written.kind);
+    if (onCache) round.stockCache?.stale(skus);
+    throw new RunAgain(written.kind, onCache);
   }
+  round.stockCache?.written(written.rows);
   for (const [key, claim] of claims) round.inFlight.written(claim, written.versions.get(key)!);
   return { kind: "decided", outcome, deferredKeys };
 }

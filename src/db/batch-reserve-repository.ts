@@ -67,9 +67,14 @@ export interface LevelChange {
   parts: LedgerPart[];
   vip: number;
   standard: number;
+  /** The version the batch decided on, when it must still be current (a decision on cached rows). */
+  expectedVersion: number | null;
 }
 
-export type WriteOutcome = { kind: "written"; versions: Map<string, number> } | { kind: RunAgainReason };
+/** A stock level a decision looked at without changing it, and the version it saw. */
+export interface SeenLevel { sku: string; warehouseId: string; version: number }
+
+export type WriteOutcome = { kind: "written"; versions: Map<string, number>; rows: StockRow[] } | { kind: RunAgainReason };
 
 export interface BatchWrite {
   answers: (StoredAnswer & { requestId: string })[];
@@ -78,20 +83,29 @@ export interface BatchWrite {
   time: Date;
   /** The request id written on every ledger entry of the batch. */
   ledgerRequestId: string;
+  /** Levels that must still be at the version seen (a decision on cached rows), else SH001. */
+  unchangedLevels: SeenLevel[];
+  /**
+   * For a decision on cached rows, which saw no expired holds: if a hold on these SKUs has expired
+   * by this time, SH001, so the batch reads and releases it first as a read would.
+   */
+  noExpiredHoldsAt: Date | null;
 }
 
 /**
  * Writes a batch in one statement: the answers, the reservations with their lines, and for each
  * stock level one guarded update and its ledger entries. Each level's VIP units come out of
  * on_hand - reserved, its standard units out of what is left above the held-back units. When a
- * request id was answered meanwhile, or a guard failed, it writes nothing and says which;
- * otherwise it returns each stock level's version after the change.
+ * request id was answered meanwhile, or a guard failed (or a level expected unchanged had
+ * changed), it writes nothing and says which; otherwise it returns each changed stock level as
+ * it is after the change.
  */
 export async function writeBatch(session: SqlSession, w: BatchWrite): Promise<WriteOutcome> {
   const { sql, params } = batchWriteStatement(w);
   try {
-    const rows = await session.query<{ versions: [string, string, string | number][] }>("stockhold_batch_write", sql, params);
-    return { kind: "written", versions: new Map(rows[0]!.versions.map(([sku, warehouseId, version]) => [stockKey({ sku, warehouseId }), Number(version)])) };
+    const result = await session.query<{ changed: RawStockRow[] }>("stockhold_batch_write", sql, params);
+    const rows = result[0]!.changed.map(toStockRow);
+    return { kind: "written", versions: new Map(rows.map((r) => [stockKey(r), r.version])), rows };
   } catch (error) {
     const reason = runAgainReason(error);
     if (reason) return { kind: reason };
@@ -113,6 +127,7 @@ export function batchWriteStatement(w: BatchWrite): { sql: string; params: unkno
     });
   }).map((e, ord) => ({ ...e, ord }));
   const skus = textArray([...new Set(w.levels.map((l) => l.key.sku))]);
+  const expired = expiredHoldsQuery(w.noExpiredHoldsAt ?? w.time, 1, [...new Set(w.levels.map((l) => l.key.sku))]);
   return {
     sql: `WITH answer_input AS (
          SELECT * FROM jsonb_to_recordset(?::jsonb) AS a(request_id text, method text, request_hash text, response text)
@@ -122,7 +137,7 @@ export function batchWriteStatement(w: BatchWrite): { sql: string; params: unkno
           ORDER BY a.request_id -- one order for every batch, so twins in two batches cannot deadlock here
          ON CONFLICT (request_id) DO NOTHING RETURNING request_id
        ), level_input AS (
-         SELECT * FROM jsonb_to_recordset(?::jsonb) AS l(sku text, warehouse_id text, vip bigint, standard bigint)
+         SELECT * FROM jsonb_to_recordset(?::jsonb) AS l(sku text, warehouse_id text, vip bigint, standard bigint, version bigint)
        ), locked AS (
          -- Every row lock in key order, as every transaction takes them, before the update (which
          -- counts this CTE's rows, so all of them are locked first, not just the first one).
@@ -136,7 +151,8 @@ export function batchWriteStatement(w: BatchWrite): { sql: string; params: unkno
           WHERE s.sku = ANY(?::text[]) AND s.sku = l.sku AND s.warehouse_id = l.warehouse_id AND (SELECT count(*) FROM locked) > 0
             AND s.on_hand - s.reserved >= l.vip + l.standard
             AND (l.standard = 0 OR s.on_hand - s.reserved - GREATEST(s.safety_buffer, s.min_stock) - l.vip >= l.standard)
-         RETURNING s.sku, s.warehouse_id, s.on_hand, s.reserved, s.version
+            AND (l.version IS NULL OR s.version = l.version)
+         RETURNING ${stockColumns.split(", ").map((c) => `s.${c}`).join(", ")}
        ), entries AS (
          INSERT INTO ledger_entry (entry_time, kind, sku, warehouse_id, on_hand_delta, reserved_delta,
                                    on_hand_after, reserved_after, reservation_id, request_id, payload)
@@ -152,15 +168,23 @@ export function batchWriteStatement(w: BatchWrite): { sql: string; params: unkno
        SELECT CASE WHEN (SELECT count(*) FROM answers) <> ?::bigint THEN stockhold_run_again('SH002', 'a request id was answered meanwhile')
                    WHEN (SELECT count(*) FROM res_lines) < 0 THEN 0
                    WHEN (SELECT count(*) FROM changed) <> ?::bigint THEN stockhold_run_again('SH001', 'a stock guard failed')
+                   WHEN EXISTS (SELECT 1 FROM jsonb_to_recordset(?::jsonb) AS u(sku text, warehouse_id text, version bigint)
+                                  LEFT JOIN stock_level s ON s.sku = u.sku AND s.warehouse_id = u.warehouse_id
+                                 WHERE s.version IS DISTINCT FROM u.version)
+                     THEN stockhold_run_again('SH001', 'a stock level changed since it was read')
+                   WHEN ?::boolean AND EXISTS (${expired.sql})
+                     THEN stockhold_run_again('SH001', 'a hold on these SKUs has expired')
                    ELSE 0 END AS run_again,
-              (SELECT coalesce(jsonb_agg(jsonb_build_array(c.sku, c.warehouse_id, c.version)), '[]'::jsonb) FROM changed c) AS versions`,
+              (SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]'::jsonb) FROM changed c) AS changed`,
     params: [
       JSON.stringify(w.answers.map((a) => ({ request_id: a.requestId, method: a.method, request_hash: a.requestHash, response: a.response.toString("base64") }))),
       w.time,
-      JSON.stringify(w.levels.map((l) => ({ sku: l.key.sku, warehouse_id: l.key.warehouseId, vip: l.vip, standard: l.standard }))),
+      JSON.stringify(w.levels.map((l) => ({ sku: l.key.sku, warehouse_id: l.key.warehouseId, vip: l.vip, standard: l.standard, version: l.expectedVersion }))),
       skus, w.time, skus, w.time, w.ledgerRequestId, JSON.stringify(entries),
       ...reservations.params,
       w.answers.length, w.levels.length,
+      JSON.stringify(w.unchangedLevels.map((u) => ({ sku: u.sku, warehouse_id: u.warehouseId, version: u.version }))),
+      w.noExpiredHoldsAt !== null, ...expired.params,
     ],
   };
 }

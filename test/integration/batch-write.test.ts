@@ -34,10 +34,12 @@ function reserving(levels: { sku: string; warehouseId: string; units: number; vi
     levels: planned.map((p) => ({
       key: { sku: p.sku, warehouseId: p.warehouseId },
       parts: [{ kind: "RESERVE" as const, reservationId: p.reservationId, onHandDelta: 0, reservedDelta: p.units, payload: { test: true } }],
-      vip: p.vip ? p.units : 0, standard: p.vip ? 0 : p.units,
+      vip: p.vip ? p.units : 0, standard: p.vip ? 0 : p.units, expectedVersion: null,
     })).sort((a, b) => (a.key.sku < b.key.sku ? -1 : 1)),
     time,
     ledgerRequestId: `batch:${randomUUID()}`,
+    unchangedLevels: [],
+    noExpiredHoldsAt: null,
   };
 }
 
@@ -94,7 +96,7 @@ describe("writeBatch", () => {
     const level = await stockedSku(server, 10);
     const write = reserving([{ ...level, units: 1 }, { ...level, units: 1 }]);
     // Two reservations of one level in one write: merge them into one level change, as the engine does.
-    write.levels = [{ key: write.levels[0]!.key, parts: write.levels.flatMap((l) => l.parts), vip: 0, standard: 2 }];
+    write.levels = [{ key: write.levels[0]!.key, parts: write.levels.flatMap((l) => l.parts), vip: 0, standard: 2, expectedVersion: null }];
     await db.query(`INSERT INTO idempotency_key (request_id, method, request_hash, response, create_time) VALUES (?, 'Reserve', 'other', '\\x00', now())`, [write.requestIds[1]]);
     expect((await writeBatch(sessionOf(db.orm.em.fork()), write)).kind).toBe("answered-meanwhile");
     expect(await rowsOf(write)).toEqual({ answers: 1, reservations: 0, lines: 0, entries: 0 });
