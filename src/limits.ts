@@ -99,7 +99,8 @@ export const coalesceLaneDepth = 1;
 export const coalesceHotSkuWaiting = 64;
 /**
  * SKUs with a lane of their own at once. With the shared lanes, at most (coalesceLaneCount +
- * coalesceHotLaneMax) * coalesceLaneDepth = 4 batches hold a connection, of databasePoolSizeMax.
+ * coalesceHotLaneMax) * coalesceLaneDepth = 4 coalesced batches hold a connection, of
+ * databasePoolSizeMax; BatchReserve and multi-line Reserve calls take one each besides.
  */
 export const coalesceHotLaneMax = 2;
 /**

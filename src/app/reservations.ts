@@ -91,9 +91,9 @@ export class ReservationApp {
     }
   }
 
-  release(cmd: ReleaseCommand): Promise<ReleaseReservationResponse> {
+  async release(cmd: ReleaseCommand): Promise<ReleaseReservationResponse> {
     const time = this.clock.now();
-    return runIdempotent(this.orm, {
+    const response = await runIdempotent(this.orm, {
       method: "ReleaseReservation", requestId: cmd.requestId, command: cmd, codec: ReleaseReservationResponse, time,
       work: async (em, record) => {
         const released = (await releaseReservation(em, cmd.reservationId, cmd.reason, { requestId: cmd.requestId, time }))!;
@@ -102,6 +102,9 @@ export class ReservationApp {
         return response;
       },
     });
+    // The release changed these SKUs' stock levels behind the cache (and may have filled waiters).
+    this.stockCache.drop(response.reservation?.lines.map((l) => l.sku) ?? []);
+    return response;
   }
 
   extend(cmd: ExtendCommand): Promise<ExtendReservationResponse> {

@@ -30,7 +30,7 @@ export type BatchResult = { ok: true; response: ReserveResponse } | { ok: false;
 
 const method = "Reserve";
 
-/** Thrown inside the transaction to run it again: a stale snapshot, or a twin request committed first. */
+/** Thrown by a round to run it again: a stale snapshot, a twin request committed first, an expired hold. */
 class RunAgain extends Error {
   /** The round decided on cached stock levels: run it again on a fresh read. */
   constructor(readonly reason: string, readonly onCache: boolean) {
@@ -83,11 +83,12 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
         const time = clock.now();
         const lock = attempt >= reserveAttemptsMax || pending.some((i) => commands[i]!.waitForStock);
         const claims: Claim[] = [];
-        const round = { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased, inFlight, claims, stockCache, onCache: tryCache && !lock };
+        const round = { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased, inFlight, claims, stockCache, onCache: tryCache && !lock, written: [] as StockRow[] };
         // One connection from the read to the write, so a call never queues at the pool twice; a
         // transaction only to hold the row locks of a locked read until the write.
         const decided = await withPooledSession(orm, { transaction: lock }, (session) => decideAndWrite(session, round))
           .finally(() => inFlight.release(claims));
+        stockCache?.written(round.written);
         if (decided.kind === "read-needed") {
           tryCache = false;
           continue;
@@ -96,6 +97,8 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
           // Expired holds on these SKUs give their units back first (once per batch), each in its
           // own transaction: inside this one they would take locks out of key order.
           expiredReleased = true;
+          // The cached levels of these SKUs predate the release: this batch reads.
+          tryCache = false;
           await releaseHolds(orm, time, decided.holdIds);
           continue;
         }
@@ -146,6 +149,8 @@ interface BatchRound {
   stockCache: StockCache | undefined;
   /** Decide on the cached stock levels, if every SKU's are cached, instead of reading. */
   onCache: boolean;
+  /** Filled with the stock levels as this round wrote them, for the cache once it has committed. */
+  written: StockRow[];
 }
 
 type RoundOutcome =
@@ -176,7 +181,7 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
     now: time, expiredHoldsMax: expirySweepBatchMax, lock: round.lock,
   });
   if (!onCache) round.stockCache?.read(skus, inputs.stock);
-  // Nothing is written yet.
+  // Nothing is written yet; the levels read are about to change, so they are not cached.
   if (round.releaseExpired && inputs.expiredHoldIds.length > 0) return { kind: "expired", holdIds: inputs.expiredHoldIds };
   const outcome = new Map<number, BatchResult>();
   const toDecide: number[] = [];
@@ -252,6 +257,7 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
     ledgerRequestId: `batch:${ids[planned[0]!.index]}`,
     // On cached levels, the ones looked at but not changed must still be as seen too.
     unchangedLevels: onCache ? inputs.stock.filter((s) => !levels.has(stockKey(s))).map((s) => ({ sku: s.sku, warehouseId: s.warehouseId, version: s.version })) : [],
+    seenLevelCount: onCache ? inputs.stock.length : null,
     // A read releases expired holds on these SKUs before deciding; a decision without one may
     // stand only if there are none.
     noExpiredHoldsAt: onCache ? time : null,
@@ -260,10 +266,13 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
     // Nothing was written: others must not count these units a moment longer.
     round.inFlight.release(claims.values());
     if (written.kind === "guard-failed" && round.lock) throw new Error("batch guard failed on locked stock levels");
-    if (onCache) round.stockCache?.stale(skus);
+    // Stale levels, not a retried request id or an expired hold, make the SKUs read for a while.
+    if (onCache && written.kind === "guard-failed") round.stockCache?.stale(skus);
+    else if (onCache) round.stockCache?.drop(skus);
     throw new RunAgain(written.kind, onCache);
   }
-  round.stockCache?.written(written.rows);
+  // Kept for the cache once the round has committed (a locked round commits after this).
+  round.written.push(...written.rows);
   for (const [key, claim] of claims) round.inFlight.written(claim, written.versions.get(key)!);
   return { kind: "decided", outcome, deferredKeys };
 }

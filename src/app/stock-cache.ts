@@ -64,7 +64,10 @@ export class StockCache {
     }
   }
 
-  /** The levels a write changed, as they are after it; other levels of a SKU not cached stay out. */
+  /**
+   * The levels a committed write changed, as they are after it; a SKU not cached stays out, and a
+   * level cached at a later version (a batch that finished first) keeps it.
+   */
   written(rows: StockRow[]): void {
     for (const row of rows) {
       const cached = this.bySku.get(row.sku);
@@ -75,10 +78,16 @@ export class StockCache {
         this.bySku.delete(row.sku);
         continue;
       }
+      if (cached[at]!.version >= row.version) continue;
       const next = cached.slice();
       next[at] = row;
       this.keep(row.sku, next);
     }
+  }
+
+  /** Drops SKUs whose levels this process changed some other way; their next batch reads them. */
+  drop(skus: Iterable<string>): void {
+    for (const sku of skus) this.bySku.delete(sku);
   }
 
   /** Drops SKUs whose cached levels proved stale; they are read for their next readsAfterStale batches. */

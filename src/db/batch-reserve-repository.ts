@@ -1,6 +1,7 @@
 // The batch reserve's two statements: one read of everything a batch needs to decide, and one
 // write of everything it decided. The write is a single statement: it writes whole, or undoes
-// itself by raising SH001/SH002 when a stock guard or a request id finds the database moved on
+// itself by raising SH001/SH002/SH003 when a stock guard, a request id or an expired hold finds
+// the database moved on
 // since the read (the caller reads again and retries). It takes the stock row locks last, so
 // they are held for the update, the ledger entries and the commit only (the statement's own
 // commit, when it runs outside a transaction).
@@ -86,8 +87,13 @@ export interface BatchWrite {
   /** Levels that must still be at the version seen (a decision on cached rows), else SH001. */
   unchangedLevels: SeenLevel[];
   /**
+   * For a decision on cached rows: how many stock levels its SKUs had (written and unchanged
+   * ones). A level added since (a new warehouse stocked) would change the choice: SH001.
+   */
+  seenLevelCount: number | null;
+  /**
    * For a decision on cached rows, which saw no expired holds: if a hold on these SKUs has expired
-   * by this time, SH001, so the batch reads and releases it first as a read would.
+   * by this time, SH003, so the batch reads and releases it first as a read would.
    */
   noExpiredHoldsAt: Date | null;
 }
@@ -172,8 +178,10 @@ export function batchWriteStatement(w: BatchWrite): { sql: string; params: unkno
                                   LEFT JOIN stock_level s ON s.sku = u.sku AND s.warehouse_id = u.warehouse_id
                                  WHERE s.version IS DISTINCT FROM u.version)
                      THEN stockhold_run_again('SH001', 'a stock level changed since it was read')
+                   WHEN ?::bigint >= 0 AND (SELECT count(*) FROM stock_level s WHERE s.sku = ANY(?::text[])) <> ?::bigint
+                     THEN stockhold_run_again('SH001', 'a stock level was added since it was read')
                    WHEN ?::boolean AND EXISTS (${expired.sql})
-                     THEN stockhold_run_again('SH001', 'a hold on these SKUs has expired')
+                     THEN stockhold_run_again('SH003', 'a hold on these SKUs has expired')
                    ELSE 0 END AS run_again,
               (SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]'::jsonb) FROM changed c) AS changed`,
     params: [
@@ -184,6 +192,7 @@ export function batchWriteStatement(w: BatchWrite): { sql: string; params: unkno
       ...reservations.params,
       w.answers.length, w.levels.length,
       JSON.stringify(w.unchangedLevels.map((u) => ({ sku: u.sku, warehouse_id: u.warehouseId, version: u.version }))),
+      w.seenLevelCount ?? -1, skus, w.seenLevelCount ?? -1,
       w.noExpiredHoldsAt !== null, ...expired.params,
     ],
   };

@@ -20,12 +20,12 @@ export function isTransientConflict(error: unknown): boolean {
   return code === "40P01" || code === "40001";
 }
 
-export type RunAgainReason = "guard-failed" | "answered-meanwhile";
+export type RunAgainReason = "guard-failed" | "answered-meanwhile" | "holds-expired";
 
 /** Why a batch write undid itself (stockhold_run_again): the database moved on since its read. */
 export function runAgainReason(error: unknown): RunAgainReason | null {
   const code = codeOf(error);
-  return code === "SH001" ? "guard-failed" : code === "SH002" ? "answered-meanwhile" : null;
+  return code === "SH001" ? "guard-failed" : code === "SH002" ? "answered-meanwhile" : code === "SH003" ? "holds-expired" : null;
 }
 
 export function isUniqueViolation(error: unknown): boolean {

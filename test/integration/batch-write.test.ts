@@ -40,6 +40,7 @@ function reserving(levels: { sku: string; warehouseId: string; units: number; vi
     ledgerRequestId: `batch:${randomUUID()}`,
     unchangedLevels: [],
     noExpiredHoldsAt: null,
+    seenLevelCount: null,
   };
 }
 

@@ -58,12 +58,17 @@ describe("withPooledSession", () => {
   });
 
   it("lends every connection again clean after failed statements, in and out of transactions", async () => {
-    // Three rounds over the whole pool: a connection left inside an aborted transaction, or never
-    // released, would fail or time out a later round.
-    for (let round = 0; round < db.poolSize * 3; round++) {
-      const transaction = round % 2 === 0;
-      await expect(withPooledSession(db.orm, { transaction }, (s) => s.query("test_fail", "SELECT 1 / (?::int - ?::int) AS x", [round, round])))
-        .rejects.toMatchObject({ code: "22012" });
+    // Three rounds of as many sessions at once as the pool has connections, so every connection
+    // fails in each: one left inside an aborted transaction, or never released, would fail or
+    // time out a later round.
+    for (let round = 0; round < 3; round++) {
+      const failing = Array.from({ length: db.poolSize }, (_, i) =>
+        withPooledSession(db.orm, { transaction: (round + i) % 2 === 0 }, async (s) => {
+          await new Promise((r) => setTimeout(r, 20)); // hold the connection while the others take theirs
+          return s.query("test_fail", "SELECT 1 / (?::int - ?::int) AS x", [round, round]);
+        }));
+      const outcomes = await Promise.allSettled(failing);
+      expect(outcomes.map((o) => (o.status === "rejected" ? (o.reason as { code?: string }).code : "fulfilled"))).toEqual(Array(db.poolSize).fill("22012"));
     }
     const ok = await Promise.all(Array.from({ length: db.poolSize }, () =>
       withPooledSession(db.orm, { transaction: true }, (s) => s.query<{ x: number }>("test_one", "SELECT ?::int AS x", [1]))));

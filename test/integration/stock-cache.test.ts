@@ -74,6 +74,17 @@ describe("reserveBatch on cached stock levels", () => {
     expect(cache.hits).toBe(1);
   });
 
+  it("picks the warehouse a read would pick when the SKU was stocked in a new warehouse since it was cached", async () => {
+    const a = await stockedSku(server, 10);
+    const cache = new StockCache(100);
+    expect(warehouseOf((await reserve(cache, order(a.sku, 1)))[0]!)).toBe(a.warehouseId);
+    // The cache knows only A (9 left); B, stocked now, has the most.
+    const b = await newWarehouse(server);
+    await server.inventory.setStock({ requestId: newRequestId(), sku: a.sku, warehouseId: b, onHand: "100" });
+    expect(warehouseOf((await reserve(cache, order(a.sku, 1)))[0]!)).toBe(b);
+    expect(cache.hits).toBe(1);
+  });
+
   it("replays the stored answer of a request id answered before, instead of reserving again", async () => {
     const { sku, warehouseId } = await stockedSku(server, 10);
     const cache = new StockCache(100);
