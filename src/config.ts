@@ -15,8 +15,8 @@ export interface Config {
 }
 
 /**
- * `coalesced` (the default): single-line reserves of one SKU share one transaction per tick.
- * `guarded`: every reserve in a batch of its own (its own transaction), no coalescing.
+ * `coalesced` (the default): single-line reserves arriving together share one batch (one write).
+ * `guarded`: every reserve in a batch of its own, no coalescing.
  * `row-locking`: SELECT ... FOR UPDATE, check in code, then write: the peers' design, kept as the
  * benchmark's baseline (bench/, issue 5).
  */

@@ -105,7 +105,7 @@ describe("server reflection serves the real proto files to a strict client", () 
       /^Binds stock to orders and releases it/,
     );
     expect(await client.commentOf("inventory.v1.ReservationService.Reserve")).toMatch(
-      /^Reserves every line of an order in one transaction\./,
+      /^Reserves every line of an order atomically \(all lines are written, or none\)\./,
     );
     expect(await client.commentOf("inventory.v1.ReservationService/GetReservation")).toBe(
       "Reads one reservation. NOT_FOUND when unknown.",

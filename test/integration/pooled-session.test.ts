@@ -52,8 +52,11 @@ describe("withPooledSession", () => {
   it("reuses a named statement with new parameters on every call", async () => {
     const ids = Array.from({ length: 5 }, () => `wh-${randomUUID().slice(0, 8)}`);
     for (const id of ids) await withPooledSession(db.orm, { transaction: false }, (s) => s.query("test_insert_warehouse", insertWarehouse, [id]));
-    const counts = await withPooledSession(db.orm, { transaction: false }, async (s) =>
-      Promise.all(ids.map(async (id) => (await s.query<{ n: number }>("test_warehouse_count", warehouseCount, [textArray([id])]))[0]!.n)));
+    const counts = await withPooledSession(db.orm, { transaction: false }, async (s) => {
+      const found: number[] = [];
+      for (const id of ids) found.push((await s.query<{ n: number }>("test_warehouse_count", warehouseCount, [textArray([id])]))[0]!.n);
+      return found;
+    });
     expect(counts).toEqual([1, 1, 1, 1, 1]);
   });
 
