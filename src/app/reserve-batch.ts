@@ -180,9 +180,9 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
     requestIds: pending.map((i) => commands[i]!.requestId), skus, warehouseIds,
     now: time, expiredHoldsMax: expirySweepBatchMax, lock: round.lock,
   });
-  if (!onCache) round.stockCache?.read(skus, inputs.stock);
   // Nothing is written yet; the levels read are about to change, so they are not cached.
   if (round.releaseExpired && inputs.expiredHoldIds.length > 0) return { kind: "expired", holdIds: inputs.expiredHoldIds };
+  if (!onCache) round.stockCache?.read(skus, inputs.stock);
   const outcome = new Map<number, BatchResult>();
   const toDecide: number[] = [];
   for (const i of pending) {
@@ -273,7 +273,8 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
   }
   // Kept for the cache once the round has committed (a locked round commits after this).
   round.written.push(...written.rows);
-  for (const [key, claim] of claims) round.inFlight.written(claim, written.versions.get(key)!);
+  const versions = new Map(written.rows.map((r) => [stockKey(r), r.version]));
+  for (const [key, claim] of claims) round.inFlight.written(claim, versions.get(key)!);
   return { kind: "decided", outcome, deferredKeys };
 }
 

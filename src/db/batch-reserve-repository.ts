@@ -75,7 +75,7 @@ export interface LevelChange {
 /** A stock level a decision looked at without changing it, and the version it saw. */
 export interface SeenLevel { sku: string; warehouseId: string; version: number }
 
-export type WriteOutcome = { kind: "written"; versions: Map<string, number>; rows: StockRow[] } | { kind: RunAgainReason };
+export type WriteOutcome = { kind: "written"; rows: StockRow[] } | { kind: RunAgainReason };
 
 export interface BatchWrite {
   answers: (StoredAnswer & { requestId: string })[];
@@ -110,8 +110,7 @@ export async function writeBatch(session: SqlSession, w: BatchWrite): Promise<Wr
   const { sql, params } = batchWriteStatement(w);
   try {
     const result = await session.query<{ changed: RawStockRow[] }>("stockhold_batch_write", sql, params);
-    const rows = result[0]!.changed.map(toStockRow);
-    return { kind: "written", versions: new Map(rows.map((r) => [stockKey(r), r.version])), rows };
+    return { kind: "written", rows: result[0]!.changed.map(toStockRow) };
   } catch (error) {
     const reason = runAgainReason(error);
     if (reason) return { kind: reason };

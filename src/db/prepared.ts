@@ -7,23 +7,11 @@
 // Without locks the batch needs no transaction: its read is one snapshot and its write one
 // statement that undoes itself. Leaving out BEGIN and COMMIT saves two round trips a batch, and
 // the write's row locks are released when its own commit ends, not a round trip later.
-import type { Knex } from "@mikro-orm/postgresql";
-import type { Em, Orm } from "./orm.js";
+import type { Orm } from "./orm.js";
 
 /** Runs `sql` (with `?` placeholders) as the prepared statement `name`; one text per name. */
 export interface SqlSession {
   query<T>(name: string, sql: string, params: unknown[]): Promise<T[]>;
-}
-
-/** The entity manager's transaction (or its pool, outside one) as a session. */
-export function sessionOf(em: Em): SqlSession {
-  return {
-    async query<T>(name: string, sql: string, params: unknown[]) {
-      const knex = (em.getTransactionContext<Knex.Transaction>() ?? em.getConnection().getKnex()) as Knex;
-      const result = (await knex.raw(sql, params as Knex.RawBinding[]).options({ name })) as { rows: T[] };
-      return result.rows;
-    },
-  };
 }
 
 interface PgConnection {

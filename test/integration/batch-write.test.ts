@@ -2,9 +2,9 @@
 // and says why, so no explicit transaction is needed around it. Against the real database.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { batchWriteStatement, readBatchInputs, writeBatch, type BatchWrite } from "../../src/db/batch-reserve-repository.js";
+import { batchWriteStatement, readBatchInputs, writeBatch, type BatchQuery, type BatchWrite } from "../../src/db/batch-reserve-repository.js";
 import { textArray } from "../../src/db/sql-array.js";
-import { sessionOf } from "../../src/db/prepared.js";
+import { withPooledSession, type SqlSession } from "../../src/db/prepared.js";
 import { reserveBatch } from "../../src/app/reserve-batch.js";
 import { InFlightUnits } from "../../src/app/in-flight-units.js";
 import { systemClock } from "../../src/app/clock.js";
@@ -60,16 +60,21 @@ async function reservedOf(sku: string): Promise<number> {
   return Number(row!.reserved);
 }
 
+/** The engine's own way to the database: one pooled connection, each statement committing on its own. */
+const onPool = <T>(body: (s: SqlSession) => Promise<T>): Promise<T> => withPooledSession(db.orm, { transaction: false }, body);
+const writeOnPool = (w: BatchWrite) => onPool((s) => writeBatch(s, w));
+const readOnPool = (q: BatchQuery) => onPool((s) => readBatchInputs(s, q));
+
 describe("writeBatch", () => {
   it("writes every answer, reservation, line and ledger entry, with each entry's after-figures, in one statement", async () => {
     const a = await stockedSku(server, 10);
     const b = await stockedSku(server, 10);
     const write = reserving([{ ...a, units: 2 }, { ...b, units: 3, vip: true }]);
     const before = await db.query<{ version: string }>(`SELECT version FROM stock_level WHERE sku = ANY(?::text[]) ORDER BY sku`, [textArray([a.sku, b.sku])]);
-    const outcome = await writeBatch(sessionOf(db.orm.em.fork()), write);
+    const outcome = await writeOnPool(write);
     expect(outcome.kind).toBe("written");
     // Each level's version after the change, one more than before.
-    expect(outcome.kind === "written" && [...outcome.versions.values()]).toEqual(before.map((r) => Number(r.version) + 1));
+    expect(outcome.kind === "written" && outcome.rows.map((r) => r.version)).toEqual(before.map((r) => Number(r.version) + 1));
     expect(await rowsOf(write)).toEqual({ answers: 2, reservations: 2, lines: 2, entries: 2 });
     expect([await reservedOf(a.sku), await reservedOf(b.sku)]).toEqual([2, 3]);
     expect(await checkInvariants(db)).toEqual(noViolations);
@@ -79,7 +84,7 @@ describe("writeBatch", () => {
     const plenty = await stockedSku(server, 10);
     const short = await stockedSku(server, 2);
     const write = reserving([{ ...plenty, units: 1 }, { ...short, units: 3 }]);
-    expect((await writeBatch(sessionOf(db.orm.em.fork()), write)).kind).toBe("guard-failed");
+    expect((await writeOnPool(write)).kind).toBe("guard-failed");
     expect(await rowsOf(write)).toEqual({ answers: 0, reservations: 0, lines: 0, entries: 0 });
     expect([await reservedOf(plenty.sku), await reservedOf(short.sku)]).toEqual([0, 0]);
   });
@@ -87,9 +92,9 @@ describe("writeBatch", () => {
   it("keeps standard units out of the held-back stock but lets VIP units take it", async () => {
     const level = await stockedSku(server, 5);
     await db.query(`UPDATE stock_level SET safety_buffer = 3 WHERE sku = ?`, [level.sku]);
-    expect((await writeBatch(sessionOf(db.orm.em.fork()), reserving([{ ...level, units: 3 }]))).kind).toBe("guard-failed");
-    expect((await writeBatch(sessionOf(db.orm.em.fork()), reserving([{ ...level, units: 2 }]))).kind).toBe("written");
-    expect((await writeBatch(sessionOf(db.orm.em.fork()), reserving([{ ...level, units: 3, vip: true }]))).kind).toBe("written");
+    expect((await writeOnPool(reserving([{ ...level, units: 3 }]))).kind).toBe("guard-failed");
+    expect((await writeOnPool(reserving([{ ...level, units: 2 }]))).kind).toBe("written");
+    expect((await writeOnPool(reserving([{ ...level, units: 3, vip: true }]))).kind).toBe("written");
     expect(await reservedOf(level.sku)).toBe(5);
   });
 
@@ -99,7 +104,7 @@ describe("writeBatch", () => {
     // Two reservations of one level in one write: merge them into one level change, as the engine does.
     write.levels = [{ key: write.levels[0]!.key, parts: write.levels.flatMap((l) => l.parts), vip: 0, standard: 2, expectedVersion: null }];
     await db.query(`INSERT INTO idempotency_key (request_id, method, request_hash, response, create_time) VALUES (?, 'Reserve', 'other', '\\x00', now())`, [write.requestIds[1]]);
-    expect((await writeBatch(sessionOf(db.orm.em.fork()), write)).kind).toBe("answered-meanwhile");
+    expect((await writeOnPool(write)).kind).toBe("answered-meanwhile");
     expect(await rowsOf(write)).toEqual({ answers: 1, reservations: 0, lines: 0, entries: 0 });
     expect(await reservedOf(level.sku)).toBe(0);
   });
@@ -164,9 +169,9 @@ describe("readBatchInputs", () => {
     const a = await stockedSku(server, 4);
     const b = await stockedSku(server, 6, a.warehouseId);
     const write = reserving([{ ...a, units: 1 }]);
-    await writeBatch(sessionOf(db.orm.em.fork()), write);
+    await writeOnPool(write);
     await db.query(`UPDATE reservation SET expire_time = now() - interval '1 minute' WHERE request_id = ?`, [write.requestIds[0]]);
-    const inputs = await readBatchInputs(sessionOf(db.orm.em.fork()), {
+    const inputs = await readOnPool({
       requestIds: [...write.requestIds, "never-seen"], skus: [b.sku, a.sku], warehouseIds: [a.warehouseId, "no-such-warehouse"],
       now: new Date(), expiredHoldsMax: 10, lock: false,
     });
