@@ -34,15 +34,16 @@ export interface BatchQuery {
   lock: boolean;
 }
 
-/** Everything a batch decides on, from one snapshot, in one round trip. */
+/**
+ * Everything a batch decides on, from one snapshot, in one round trip. The stored answers come
+ * through stockhold_stored_answers(), whose plan cannot go stale as idempotency_key grows.
+ */
 export async function readBatchInputs(session: SqlSession, q: BatchQuery): Promise<BatchInputs> {
   const expired = expiredHoldsQuery(q.now, q.expiredHoldsMax, q.skus);
   const rows = await session.query<{ answers: RawAnswer[]; stock: RawStockRow[]; expired: string[]; warehouses: string[] }>(
     q.lock ? "stockhold_batch_read_locked" : "stockhold_batch_read",
     `SELECT
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('request_id', k.request_id, 'method', k.method, 'request_hash', k.request_hash,
-                                                     'response', encode(k.response, 'base64'))), '[]'::jsonb)
-          FROM idempotency_key k WHERE k.request_id = ANY(?::text[])) AS answers,
+       stockhold_stored_answers(?::text[]) AS answers,
        (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.sku COLLATE "C", s.warehouse_id COLLATE "C"), '[]'::jsonb)
           FROM (SELECT ${stockColumns} FROM stock_level WHERE sku = ANY(?::text[])
                  ORDER BY sku COLLATE "C", warehouse_id COLLATE "C" ${q.lock ? "FOR UPDATE" : ""}) s) AS stock,

@@ -49,6 +49,23 @@ describe("BatchReserve", () => {
     expect(await availability(server, sku)).toMatchObject({ reserved: 1 });
   });
 
+  it("replays retried requests mixed with new ones, reserving only the new ones, also on the locked path of a waiting order", async () => {
+    const { sku } = await stockedSku(server, 10);
+    const [a, b] = [reserveRequest([{ sku, quantity: 1 }]), reserveRequest([{ sku, quantity: 2 }])];
+    const first = await server.reservations.batchReserve({ requests: [a, b] });
+    const [c, d] = [reserveRequest([{ sku, quantity: 3 }]), reserveRequest([{ sku, quantity: 1 }])];
+    const mixed = await server.reservations.batchReserve({ requests: [a, c, b, d] });
+    expect([mixed.results[0], mixed.results[2]]).toEqual(first.results);
+    expect([mixed.results[1], mixed.results[3]].map((r) => r!.reservation?.lines[0]?.reservedQuantity)).toEqual(["3", "1"]);
+    // A waiting order makes the batch read under row locks, inside a transaction.
+    const waiting = reserveRequest([{ sku, quantity: 2 }], { waitForStock: true });
+    const locked = await server.reservations.batchReserve({ requests: [waiting, c, a] });
+    expect([locked.results[1], locked.results[2]]).toEqual([mixed.results[1], first.results[0]]);
+    expect(locked.results[0]!.reservation?.lines[0]?.reservedQuantity).toBe("2");
+    expect(await availability(server, sku)).toMatchObject({ reserved: 9 });
+    expect(await checkInvariants(db)).toEqual(noViolations);
+  });
+
   it("rejects an empty batch and one over the limit as a whole", async () => {
     const empty = await rejection(server.reservations.batchReserve({ requests: [] }));
     expect([empty.code, empty.status.fieldViolations?.[0]?.field]).toEqual([status.INVALID_ARGUMENT, "requests"]);

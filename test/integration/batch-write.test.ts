@@ -181,6 +181,38 @@ describe("readBatchInputs", () => {
     expect(inputs.expiredHoldIds).toEqual([write.reservations[0]!.reservation.reservationId]);
     expect([...inputs.knownWarehouseIds]).toEqual([a.warehouseId]);
   });
+
+  it("finds stored answers through the primary key after idempotency_key grew, on a connection that planned the read when it was small", async () => {
+    const a = await stockedSku(server, 4);
+    const write = reserving([{ ...a, units: 1 }]);
+    const query: BatchQuery = { requestIds: write.requestIds, skus: [a.sku], warehouseIds: [], now: new Date(), expiredHoldsMax: 10, lock: false };
+    // This connection's scans of idempotency_key not yet reported to the statistics: within one
+    // transaction a count that only grows.
+    const scans = async (s: SqlSession) => {
+      const [row] = await s.query<{ seq: string; idx: string }>("test_idempotency_scans",
+        `SELECT seq_scan AS seq, idx_scan AS idx FROM pg_stat_xact_user_tables WHERE relname = 'idempotency_key'`, []);
+      return { seq: Number(row!.seq), idx: Number(row!.idx) };
+    };
+    const undo = new Error("undo the test's changes");
+    const outcome = withPooledSession(db.orm, { transaction: true }, async (s) => {
+      // As autovacuum leaves a young table: analyzed at 100 answers when the read is planned
+      // (ANALYZE makes every connection plan it again), 20,000 more when it runs.
+      const fill = (prefix: string, count: number) => s.query("test_fill_answers", `INSERT INTO idempotency_key (request_id, method, request_hash, response, create_time)
+        SELECT ? || g, 'Reserve', 'h', '\\x00', now() FROM generate_series(1, ?::integer) g`, [prefix, count]);
+      await s.query("test_empty_answers", "TRUNCATE idempotency_key", []);
+      await fill("young-", 100);
+      await s.query("test_analyze_answers", "ANALYZE idempotency_key", []);
+      await readBatchInputs(s, query);
+      await fill("grown-", 20_000);
+      await writeBatch(s, write);
+      const before = await scans(s);
+      expect([...(await readBatchInputs(s, query)).answers.keys()]).toEqual(write.requestIds);
+      const after = await scans(s);
+      expect({ seq: after.seq - before.seq, indexScans: after.idx > before.idx }).toEqual({ seq: 0, indexScans: true });
+      throw undo;
+    });
+    await expect(outcome).rejects.toBe(undo);
+  });
 });
 
 describe("the expired-holds lookup", () => {

@@ -7,6 +7,7 @@ import { Migration20261201030000_forecast } from "./Migration20261201030000_fore
 import { Migration20261201040000_batch_write } from "./Migration20261201040000_batch_write.js";
 import { Migration20261201050000_ledger_hash_cost } from "./Migration20261201050000_ledger_hash_cost.js";
 import { Migration20261201060000_hot_updates } from "./Migration20261201060000_hot_updates.js";
+import { Migration20261201070000_stored_answers_lookup } from "./Migration20261201070000_stored_answers_lookup.js";
 
 export const migrationsList: MigrationObject[] = [
   { name: "Migration20261201000000_foundation", class: Migration20261201000000_foundation },
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: "Migration20261201040000_batch_write", class: Migration20261201040000_batch_write },
   { name: "Migration20261201050000_ledger_hash_cost", class: Migration20261201050000_ledger_hash_cost },
   { name: "Migration20261201060000_hot_updates", class: Migration20261201060000_hot_updates },
+  { name: "Migration20261201070000_stored_answers_lookup", class: Migration20261201070000_stored_answers_lookup },
 ];
