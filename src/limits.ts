@@ -100,9 +100,20 @@ export const coalesceHotSkuWaiting = 64;
 /**
  * SKUs with a lane of their own at once. With the shared lanes, at most (coalesceLaneCount +
  * coalesceHotLaneMax) * coalesceLaneDepth = 4 coalesced batches hold a connection, of
- * databasePoolSizeMax; BatchReserve and multi-line Reserve calls take one each besides.
+ * databasePoolSizeMax; BatchReserve and multi-line Reserve calls take batchCallsRunningMax besides.
  */
 export const coalesceHotLaneMax = 2;
+/**
+ * BatchReserve and multi-line Reserve calls deciding and writing at once, each on a pool
+ * connection of its own (src/app/admission.ts). With the coalescer's 4, 8 of the default pool's
+ * 10: the others stay free for releases, reads and the rest, however many such calls arrive.
+ */
+export const batchCallsRunningMax = 4;
+/**
+ * Requests in those calls waiting for a place (a BatchReserve call counts its requests, a
+ * multi-line order 1) before new calls are refused RESOURCE_EXHAUSTED (OVERLOADED).
+ */
+export const batchRequestsWaitingMax = 20_000;
 /**
  * SKUs whose stock levels a server process keeps from its last read or write, so a batch on a
  * busy SKU can decide without reading them again (src/app/stock-cache.ts).

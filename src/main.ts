@@ -20,7 +20,7 @@ const orm = await openOrm({ url, poolSize: embedded ? 1 : config.databasePoolSiz
 const applied = await migrate(orm);
 logger.info({ applied }, applied.length ? "migrations applied" : "schema up to date");
 
-const server = await startServer({ orm, logger, host: config.grpcHost, port: config.grpcPort });
+const server = await startServer({ orm, logger, host: config.grpcHost, port: config.grpcPort, databaseProbeUrl: embedded ? null : url });
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

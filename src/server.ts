@@ -23,6 +23,7 @@ import {
 } from "./limits.js";
 import { startPeriodicJob } from "./app/periodic-job.js";
 import { startDatabaseProbe } from "./app/database-health.js";
+import { ownConnectionPing, poolPing } from "./db/probe-connection.js";
 import { reconcile } from "./app/reconciler.js";
 
 export const imagePath = fileURLToPath(new URL("./gen/image.binpb", import.meta.url));
@@ -49,6 +50,11 @@ export interface ServerOptions {
   reconcileEveryMs?: number | null;
   /** How Reserve guards stock; absent reads STOCKHOLD_RESERVE_STRATEGY (default `coalesced`). */
   reserveStrategy?: ReserveStrategy;
+  /**
+   * The database the health probe opens a connection of its own to; null probes through the
+   * ORM's pool (the embedded database, which takes one connection). See src/db/probe-connection.ts.
+   */
+  databaseProbeUrl?: string | null;
 }
 
 /** Registers the health service, keeping its open Watch streams so a shutdown can close them. */
@@ -77,7 +83,7 @@ const serviceCodec = <D extends grpc.ServiceDefinition>(definition: D): D => tol
 
 export async function startServer({
   orm, logger, host, port, clock = systemClock, sweepIntervalMs = expirySweepIntervalMs, reconcileEveryMs = reconcileIntervalMs,
-  reserveStrategy = reserveStrategyFrom(),
+  reserveStrategy = reserveStrategyFrom(), databaseProbeUrl = null,
 }: ServerOptions): Promise<RunningServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": grpcReceiveMessageBytesMax });
   const reservations = reserveStrategy === "row-locking" ? new RowLockingReservationApp(orm, clock)
@@ -103,7 +109,7 @@ export async function startServer({
       const report = await reconcile(orm, clock);
       logger.info({ accuracy: report.accuracy, stockLevels: report.stockLevels, repaired: report.repaired.length, unexplained: report.unexplained.length }, "reconciliation run");
     })]),
-    startDatabaseProbe(orm, logger, databaseProbeIntervalMs, databaseProbeTimeoutMs, (serving) => {
+    startDatabaseProbe(databaseProbeUrl === null ? poolPing(orm) : ownConnectionPing(databaseProbeUrl, databaseProbeTimeoutMs), logger, databaseProbeIntervalMs, databaseProbeTimeoutMs, (serving) => {
       for (const s of ["", ...servedServices]) health.setStatus(s, serving ? "SERVING" : "NOT_SERVING");
     }),
   ];

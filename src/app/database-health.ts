@@ -1,18 +1,18 @@
 // Probes the database on a timer and reports SERVING / NOT_SERVING, so load balancers and
 // grpcurl see an outage as it happens and the recovery without a restart.
 import type { Logger } from "pino";
-import type { Orm } from "../db/orm.js";
+import type { DatabasePing } from "../db/probe-connection.js";
 import { startPeriodicJob } from "./periodic-job.js";
 
 export function startDatabaseProbe(
-  orm: Orm, logger: Logger, intervalMs: number, timeoutMs: number, onChange: (serving: boolean) => void,
+  database: DatabasePing, logger: Logger, intervalMs: number, timeoutMs: number, onChange: (serving: boolean) => void,
 ): { stop(): Promise<void> } {
   let serving = true;
-  return startPeriodicJob("database probe", logger, intervalMs, async () => {
+  const job = startPeriodicJob("database probe", logger, intervalMs, async () => {
     let ok: boolean;
     try {
       await Promise.race([
-        orm.em.fork().execute("SELECT 1"),
+        database.ping(),
         new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref()),
       ]);
       ok = true;
@@ -26,4 +26,10 @@ export function startDatabaseProbe(
       onChange(ok);
     }
   });
+  return {
+    async stop() {
+      await job.stop();
+      await database.close();
+    },
+  };
 }

@@ -10,8 +10,9 @@ import type { Em, Orm } from "../db/orm.js";
 import { findExpiredHolds, findLines, findReservation, listReservations, lockReservations, setExpireTime } from "../db/reservation-repository.js";
 import type { Reservation } from "../gen/inventory/v1/reservation.js";
 import { ConfirmReservationResponse, ExtendReservationResponse, ReleaseReservationResponse, ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { coalesceBatchMax, coalesceHotLaneMax, coalesceHotSkuWaiting, coalesceLaneCount, coalesceLaneDepth, coalesceQueueMax, expirySweepBatchMax, stockCacheReadsAfterStale, stockCacheSkusMax } from "../limits.js";
+import { batchCallsRunningMax, batchRequestsWaitingMax, coalesceBatchMax, coalesceHotLaneMax, coalesceHotSkuWaiting, coalesceLaneCount, coalesceLaneDepth, coalesceQueueMax, expirySweepBatchMax, stockCacheReadsAfterStale, stockCacheSkusMax } from "../limits.js";
 import { reserveBatch, unwrapBatchResult, type BatchResult } from "./reserve-batch.js";
+import { Admission } from "./admission.js";
 import { ReserveCoalescer } from "./reserve-coalescer.js";
 import { StockCache } from "./stock-cache.js";
 import { InFlightUnits } from "./in-flight-units.js";
@@ -33,6 +34,7 @@ export class ReservationApp {
   private readonly newId: () => string;
   private readonly inFlight = new InFlightUnits();
   private readonly stockCache = new StockCache(stockCacheSkusMax, stockCacheReadsAfterStale);
+  private readonly batchCalls = new Admission("BatchReserve and multi-line Reserve calls", { runningMax: batchCallsRunningMax, waitingRequestsMax: batchRequestsWaitingMax });
 
   constructor(
     private readonly orm: Orm,
@@ -55,9 +57,9 @@ export class ReservationApp {
     return unwrapBatchResult(result!);
   }
 
-  /** Independent reservations, one result each, decided and written together. */
+  /** Independent reservations, one result each, decided and written together (a few calls at once). */
   async batchReserve(commands: ReserveCommand[]): Promise<BatchResult[]> {
-    return reserveBatch(this.orm, this.clock, commands, { newId: this.newId, inFlight: this.inFlight, stockCache: this.stockCache });
+    return this.batchCalls.run(commands.length, () => reserveBatch(this.orm, this.clock, commands, { newId: this.newId, inFlight: this.inFlight, stockCache: this.stockCache }));
   }
 
   async getReservation(reservationId: string): Promise<Reservation> {

@@ -8,6 +8,7 @@ import { InventoryServiceClient, type InventoryServiceServer } from "../../src/g
 import { ReservationServiceClient, type ReservationServiceServer } from "../../src/gen/inventory/v1/reservation_service.js";
 import { BufferServiceClient, type BufferServiceServer } from "../../src/gen/inventory/v1/buffer_service.js";
 import { decodeStatus, type StatusDetails } from "../../src/grpc/status-details.js";
+import { onRealPostgres } from "./database.js";
 
 type Callback<Res> = (error: grpc.ServiceError | null, response: Res) => void;
 
@@ -42,7 +43,9 @@ export interface TestServer {
 /** A server on 127.0.0.1; no expiry sweeper runs unless asked, so tests sweep when they choose. */
 export async function startTestServer(orm: Orm, clock?: Clock, sweepIntervalMs: number | null = null): Promise<TestServer> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? "silent" });
-  const running: RunningServer = await startServer({ orm, logger, host: "127.0.0.1", port: 0, clock, sweepIntervalMs, reconcileEveryMs: null });
+  // Probed as main.ts probes it: on a connection of its own, except the embedded database.
+  const databaseProbeUrl = onRealPostgres() ? String(orm.config.get("clientUrl")) : null;
+  const running: RunningServer = await startServer({ orm, logger, host: "127.0.0.1", port: 0, clock, sweepIntervalMs, reconcileEveryMs: null, databaseProbeUrl });
   const opened: grpc.Client[] = [];
   const connect = () => {
     const credentials = grpc.credentials.createInsecure();

@@ -1,0 +1,117 @@
+// A server whose database connections are all busy is slow, not down. Health still says whether
+// the database answers (a load balancer that took a busy instance out would move its load onto
+// the others), and a flood of calls that take a connection each (BatchReserve) queues in a
+// bounded line of its own, refused RESOURCE_EXHAUSTED beyond it, while other calls still find a
+// connection.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { status } from "@grpc/grpc-js";
+import pg from "pg";
+import { openOrm, type Orm } from "../../src/db/orm.js";
+import { batchCallsRunningMax, batchRequestsWaitingMax, batchReserveRequestsMax, databasePoolSizeMax, databaseProbeIntervalMs, databaseProbeTimeoutMs } from "../../src/limits.js";
+import { onRealPostgres, openTestDatabase, type TestDatabase } from "../support/database.js";
+import { clientSet, healthWatch } from "../support/faults/clients.js";
+import { availability, reserveRequest, stockedSku } from "../support/fixtures.js";
+import { rejection, startTestServer, type TestServer } from "../support/server.js";
+
+const real = onRealPostgres();
+if (!real) console.log("test/integration/busy-pool: skipped, it holds a row lock from a second connection, and the embedded database takes one");
+
+let db: TestDatabase;
+const clients = clientSet();
+const opened: { server: TestServer; orm: Orm }[] = [];
+
+/** A server of its own with `poolSize` connections. */
+async function serverWithPool(poolSize: number): Promise<TestServer> {
+  const orm = await openOrm({ url: db.url, poolSize });
+  const server = await startTestServer(orm);
+  opened.push({ server, orm });
+  return server;
+}
+
+/** Another client's transaction holding the SKU's stock rows, so every write to them waits. */
+async function holdStockRows(sku: string): Promise<{ release(): Promise<void> }> {
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  await holder.query("BEGIN");
+  await holder.query("SELECT 1 FROM stock_level WHERE sku = $1 FOR UPDATE", [sku]);
+  return {
+    async release() {
+      await holder.query("COMMIT");
+      await holder.end();
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(!real)("a busy pool", () => {
+  beforeAll(async () => {
+    db = await openTestDatabase();
+  });
+  afterAll(async () => {
+    clients.closeAll();
+    for (const { server, orm } of opened) {
+      await server.stop();
+      await orm.close(true);
+    }
+    await db?.close();
+  });
+
+  it("keeps health SERVING while calls hold every connection and more queue for one", { timeout: 30_000 }, async () => {
+    const poolSize = 2;
+    const server = await serverWithPool(poolSize);
+    const { sku, warehouseId } = await stockedSku(server, 100);
+    const held = await holdStockRows(sku);
+    const watch = healthWatch(clients.open(server.address));
+    let answered = 0;
+    const calls = Array.from({ length: poolSize * 2 }, () =>
+      server.reservations.batchReserve({ requests: [reserveRequest([{ sku, quantity: 1, warehouseId }])] }).finally(() => answered++));
+    // Long enough for a probe through the pool to wait out its deadline and report NOT_SERVING.
+    await sleep(databaseProbeIntervalMs * 2 + databaseProbeTimeoutMs);
+    const seen = [...watch.statuses];
+    expect(answered, "the calls were all still waiting: the pool was busy the whole time").toBe(0);
+    await held.release();
+    const results = await Promise.all(calls);
+    watch.cancel();
+    expect(seen).toEqual(["SERVING"]);
+    expect(results.map((r) => r.results[0]!.reservation?.lines[0]?.reservedQuantity)).toEqual(Array(poolSize * 2).fill("1"));
+  });
+
+  it("runs a few BatchReserve calls at once, queues a bounded number, refuses the rest OVERLOADED, and leaves connections for other calls", { timeout: 60_000 }, async () => {
+    const server = await serverWithPool(databasePoolSizeMax);
+    // Full calls: the queue holds batchRequestsWaitingMax / batchReserveRequestsMax of them.
+    const admitted = batchCallsRunningMax + Math.floor(batchRequestsWaitingMax / batchReserveRequestsMax);
+    const hot = await stockedSku(server, (admitted + 3) * batchReserveRequestsMax);
+    const other = await stockedSku(server, 10);
+    const held = await holdStockRows(hot.sku);
+    const settled: PromiseSettledResult<unknown>[] = [];
+    const calls = Array.from({ length: admitted + 3 }, () => {
+      const requests = Array.from({ length: batchReserveRequestsMax }, () => reserveRequest([{ sku: hot.sku, quantity: 1, warehouseId: hot.warehouseId }]));
+      const call = server.reservations.batchReserve({ requests });
+      void call.then((value) => settled.push({ status: "fulfilled", value }), (reason: unknown) => settled.push({ status: "rejected", reason }));
+      return call;
+    });
+    try {
+      // The 3 that arrive beyond the queue are refused at once; the admitted ones all wait for the row.
+      for (const deadline = Date.now() + 20_000; settled.length < 3 && Date.now() < deadline;) await sleep(50);
+      await sleep(200);
+      expect(settled.map((s) => s.status)).toEqual(["rejected", "rejected", "rejected"]);
+      for (const s of settled) {
+        const refusal = await rejection(Promise.reject((s as PromiseRejectedResult).reason));
+        expect([refusal.code, refusal.status.errorInfo?.reason]).toEqual([status.RESOURCE_EXHAUSTED, "OVERLOADED"]);
+      }
+      // Other calls still get a connection: a read, and a reserve through the coalescer.
+      expect(await availability(server, other.sku)).toEqual({ onHand: 10, reserved: 0, available: 10 });
+      const single = await server.reservations.reserve(reserveRequest([{ sku: other.sku, quantity: 2, warehouseId: other.warehouseId }]));
+      expect(single.reservation?.lines[0]?.reservedQuantity).toBe("2");
+    } finally {
+      await held.release();
+    }
+    const outcomes = await Promise.allSettled(calls);
+    const served = outcomes.flatMap((o) => (o.status === "fulfilled" ? o.value.results : []));
+    expect(served.length).toBe(admitted * batchReserveRequestsMax);
+    expect(served.every((r) => r.reservation?.lines[0]?.reservedQuantity === "1")).toBe(true);
+    // The refused calls wrote nothing.
+    expect(await availability(server, hot.sku)).toMatchObject({ reserved: admitted * batchReserveRequestsMax });
+  });
+});

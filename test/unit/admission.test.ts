@@ -1,0 +1,68 @@
+// Admission of the calls that take a connection each: how many run, which wait, in what order,
+// and which are refused. No database: work is a promise the test settles.
+import { describe, expect, it } from "vitest";
+import { Admission } from "../../src/app/admission.js";
+import { ServiceError } from "../../src/core/failure.js";
+
+/** Work that records its start and finishes (or fails) when the test says. */
+function heldWork() {
+  const started: number[] = [];
+  const finish = new Map<number, { resolve(v: number): void; reject(e: unknown): void }>();
+  const work = (id: number) => () => {
+    started.push(id);
+    return new Promise<number>((resolve, reject) => finish.set(id, { resolve, reject }));
+  };
+  return { started, work, finish };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("Admission", () => {
+  it.each([
+    { runningMax: 1, waitingRequestsMax: 0, requests: [1, 1], running: 1, waiting: 0, refused: [1] },
+    { runningMax: 2, waitingRequestsMax: 3, requests: [1, 1, 1, 1, 1], running: 2, waiting: 3, refused: [] },
+    { runningMax: 2, waitingRequestsMax: 3, requests: [1, 1, 1, 1, 1, 1, 1], running: 2, waiting: 3, refused: [5, 6] },
+    { runningMax: 4, waitingRequestsMax: 64, requests: [1, 1, 1], running: 3, waiting: 0, refused: [] },
+    // Weighed by requests: a call too heavy for what is left is refused, a lighter one after it waits.
+    { runningMax: 1, waitingRequestsMax: 100, requests: [1000, 90, 20, 10], running: 1, waiting: 2, refused: [2] },
+    { runningMax: 1, waitingRequestsMax: 100, requests: [1, 101], running: 1, waiting: 0, refused: [1] },
+  ])("with $runningMax running and $waitingRequestsMax requests waiting at most, calls of $requests requests: $running run, $waiting wait, $refused are refused",
+    async ({ runningMax, waitingRequestsMax, requests, running, waiting, refused }) => {
+      const gate = new Admission("test calls", { runningMax, waitingRequestsMax });
+      const held = heldWork();
+      const outcomes = requests.map((n, i) => gate.run(n, held.work(i)).then(() => "done", (e: unknown) => e));
+      await tick();
+      expect(gate.load()).toMatchObject({ running, waiting });
+      expect(held.started).toEqual(Array.from({ length: running }, (_, i) => i));
+      // Let everything through: each finished call lets the next one in.
+      for (let i = 0; i < requests.length; i++) {
+        held.finish.get(i)?.resolve(i);
+        await tick();
+      }
+      const settled = await Promise.all(outcomes);
+      expect(settled.flatMap((o, i) => (o instanceof ServiceError ? [i] : []))).toEqual(refused);
+      for (const o of settled) if (o instanceof ServiceError) expect(o.failure).toMatchObject({ reason: "OVERLOADED", metadata: { running: String(runningMax) } });
+      expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
+    });
+
+  it("lets waiting calls in one at a time, in arrival order, as running ones finish or fail", async () => {
+    const gate = new Admission("test calls", { runningMax: 2, waitingRequestsMax: 10 });
+    const held = heldWork();
+    const outcomes = [0, 1, 2, 3, 4].map((i) => gate.run(2, held.work(i)).then((v) => v, (e: unknown) => (e as Error).message));
+    await tick();
+    expect(held.started).toEqual([0, 1]);
+    expect(gate.load()).toEqual({ running: 2, waiting: 3, waitingRequests: 6 });
+    held.finish.get(1)!.reject(new Error("failed"));
+    await tick();
+    expect(held.started).toEqual([0, 1, 2]);
+    held.finish.get(0)!.resolve(0);
+    await tick();
+    expect(held.started).toEqual([0, 1, 2, 3]);
+    expect(gate.load()).toEqual({ running: 2, waiting: 1, waitingRequests: 2 });
+    for (const i of [2, 3]) held.finish.get(i)!.resolve(i);
+    await tick();
+    held.finish.get(4)!.resolve(4);
+    expect(await Promise.all(outcomes)).toEqual([0, "failed", 2, 3, 4]);
+    expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
+  });
+});
