@@ -89,7 +89,9 @@ export const coalesceLaneCount = 2;
  * before holds the stock row, then waits for it (planning around its units:
  * src/app/in-flight-units.ts). Since a batch's write commits on its own, the row is held only for
  * that statement, and the waiting costs more than the overlap gains: 1 measured as fast or faster
- * on every hot and spread line, with less database CPU (BENCHMARKS.md).
+ * on every hot and spread line, with less database CPU (BENCHMARKS.md). Measured again once a
+ * batch on a cached SKU of one warehouse could go right behind the one writing it: still no
+ * faster at 16 to 256 in flight on a hot SKU, with a third more database CPU.
  */
 export const coalesceLaneDepth = 1;
 /**

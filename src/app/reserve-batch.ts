@@ -59,8 +59,9 @@ export interface BatchOptions {
  * batch-reserve-repository.ts). A batch that must not miss a concurrent change (a waiting
  * order, or the last attempt after stale reads) reads with row locks. A batch whose SKUs are all
  * in the stock cache, with no stored answers to replay, skips the read: it decides on the cached
- * levels and writes only if they are all still current and every order is served in full;
- * otherwise it runs again on a read.
+ * levels (plus the units other batches of this process are writing) and writes only if every
+ * order is served in full and the write's guards hold (the units; for a SKU with several levels,
+ * their versions); otherwise it runs again on a read.
  */
 export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveCommand[], { newId = randomUUID, inFlight = new InFlightUnits(), stockCache }: BatchOptions = {}): Promise<BatchResult[]> {
   const results: (BatchResult | undefined)[] = new Array(commands.length);
@@ -197,10 +198,17 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
   // cannot write them before this one commits.
   const working = new Map<string, StockRow[]>();
   const claimed = new Map<string, number>();
+  const levelsPerSku = new Map<string, number>();
+  for (const s of inputs.stock) levelsPerSku.set(s.sku, (levelsPerSku.get(s.sku) ?? 0) + 1);
+  /** A SKU stocked in several warehouses: which one a decision takes depends on all their figures. */
+  const hasChoice = (sku: string) => (levelsPerSku.get(sku) ?? 0) > 1;
   for (const s of inputs.stock) {
     const units = round.lock ? 0 : round.inFlight.pending(stockKey(s), s.version);
-    // Another batch is writing this level: its version will move, so cached levels cannot hold.
-    if (units > 0 && onCache) return { kind: "read-needed" };
+    // On cached levels of a SKU stocked in several warehouses the choice among them stands only on
+    // the versions it was made on, and another batch writing one of them will move its version:
+    // read. A SKU of one warehouse has no choice to make: granting in full is right whenever the
+    // units are there, which the write's guard checks, so the batch goes right behind the others.
+    if (units > 0 && onCache && hasChoice(s.sku)) return { kind: "read-needed" };
     if (units > 0) claimed.set(stockKey(s), units);
     const ofSku = working.get(s.sku) ?? [];
     ofSku.push({ ...s, reserved: s.reserved + units });
@@ -232,7 +240,7 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
       const level = stock.find((s) => s.warehouseId === line.warehouseId && s.sku === line.sku)!;
       level.reserved += line.reserved;
       const change: LevelChange = levels.get(stockKey(line))
-        ?? { key: { sku: line.sku, warehouseId: line.warehouseId }, parts: [], vip: 0, standard: 0, expectedVersion: onCache ? level.version : null };
+        ?? { key: { sku: line.sku, warehouseId: line.warehouseId }, parts: [], vip: 0, standard: 0, expectedVersion: onCache && hasChoice(line.sku) ? level.version : null };
       change.parts.push(reservePart(cmd, ids[i]!, line));
       if (cmd.priority === "VIP") change.vip += line.reserved;
       else change.standard += line.reserved;

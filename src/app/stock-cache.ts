@@ -1,7 +1,8 @@
 // The stock levels this process last read or wrote, per SKU, so a batch on a busy SKU can decide
 // without reading them again. Never trusted for correctness: a batch that decided on cached rows
-// writes only if every level it looked at is still at the version it saw (the write undoes
-// itself otherwise, and the batch reads afresh). A SKU whose cached levels proved stale (another
+// grants only in full, and writes only if the units are still there and, where the SKU has
+// several levels to choose from, every level it looked at is still at the version it saw (the
+// write undoes itself otherwise, and the batch reads afresh). A SKU whose cached levels proved stale (another
 // process writes it too) is read for its next few batches instead. Bounded: the least recently
 // used SKUs go first.
 import { stockKey } from "../core/stock.js";

@@ -2,9 +2,13 @@
 // stale levels (another writer, another warehouse), an answered request id and an expired hold
 // all send it back to a read. Against the real database, through the batch engine.
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { reserveBatch, type BatchResult } from "../../src/app/reserve-batch.js";
 import { StockCache } from "../../src/app/stock-cache.js";
+import { InFlightUnits } from "../../src/app/in-flight-units.js";
+import { stockKey } from "../../src/core/stock.js";
+import pg from "pg";
+import { onRealPostgres } from "../support/database.js";
 import type { ReserveCommand } from "../../src/core/commands.js";
 import { useTestServer } from "../support/harness.js";
 import { ManualClock } from "../support/clock.js";
@@ -36,6 +40,47 @@ describe("reserveBatch on cached stock levels", () => {
     expect(await availability(server, sku, warehouseId)).toEqual({ onHand: 10, reserved: 6, available: 4 });
     const entries = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ledger_entry WHERE sku = ? AND kind = 'RESERVE'`, [sku]);
     expect(entries[0]!.n).toBe("3");
+    expect(await checkInvariants(db)).toEqual(noViolations);
+  });
+
+  it("grants in full on a SKU of one warehouse that another writer changed, without reading it again, while the units are there", async () => {
+    const { sku, warehouseId } = await stockedSku(server, 10);
+    const cache = new StockCache(100, 16);
+    await reserve(cache, order(sku, 1));
+    // Another writer (another process, say) moves the level on; the cache still shows 10 on hand.
+    await server.inventory.setStock({ requestId: newRequestId(), sku, warehouseId, onHand: "20" });
+    const results = [...await reserve(cache, order(sku, 2)), ...await reserve(cache, order(sku, 3))];
+    // Both decided on the cache: the level was not taken for stale.
+    expect([cache.hits, cache.misses]).toEqual([2, 1]);
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    expect(await availability(server, sku, warehouseId)).toEqual({ onHand: 20, reserved: 6, available: 14 });
+    expect(await checkInvariants(db)).toEqual(noViolations);
+  });
+
+  it.skipIf(!onRealPostgres())("decides a batch on a cached SKU of one warehouse while another batch is still writing it, and writes right behind it", async () => {
+    const { sku, warehouseId } = await stockedSku(server, 10);
+    const cache = new StockCache(100, 16);
+    const inFlight = new InFlightUnits();
+    const run = (...commands: ReserveCommand[]) => reserveBatch(db.orm, clock, commands, { stockCache: cache, inFlight });
+    await run(order(sku, 1));
+    const reads = vi.spyOn(cache, "read");
+    // Another client holds the row, so the first batch's write waits in the database.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT 1 FROM stock_level WHERE sku = $1 FOR UPDATE", [sku]);
+    const first = run(order(sku, 4));
+    for (let i = 0; i < 200 && inFlight.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(inFlight.pending(stockKey({ sku, warehouseId }), 0)).toBe(4);
+    const second = run(order(sku, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    await holder.query("COMMIT");
+    await holder.end();
+    const results = [...await first, ...await second];
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    // Both on the cache: the second counted the first's units and did not read.
+    expect(reads).not.toHaveBeenCalled();
+    expect(await availability(server, sku, warehouseId)).toEqual({ onHand: 10, reserved: 10, available: 0 });
     expect(await checkInvariants(db)).toEqual(noViolations);
   });
 
