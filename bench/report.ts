@@ -170,7 +170,13 @@ const median = (xs: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/** Each candidate strategy's calls/s over each baseline's, same scenario, load and repetition. */
+/**
+ * Calls/s that got an answer: OK or the scenario's expected refusal. Errors (a call refused
+ * RESOURCE_EXHAUSTED by a full queue, say) are not throughput.
+ */
+const answeredPerSecond = (r: LineResult): number => (r.calls > 0 ? (r.callsPerSecond * (r.ok + r.rejected)) / r.calls : 0);
+
+/** Each candidate strategy's answered calls/s over each baseline's, same scenario, load and repetition. */
 export function ratios(results: LineResult[]): Ratio[] {
   const groups = new Map<string, Ratio>();
   const done = results.filter(ran);
@@ -180,7 +186,7 @@ export function ratios(results: LineResult[]): Ratio[] {
       if (!strategyNamed(b.strategy).baseline || b.scenario !== r.scenario || !sameLoad(b.load, r.load) || b.repetition !== r.repetition) continue;
       const key = [r.scenario, describeLoad(r.load), r.strategy, b.strategy].join("\u0000");
       const g = groups.get(key) ?? { scenario: r.scenario, load: describeLoad(r.load), strategy: r.strategy, baseline: b.strategy, ratio: 0, all: [] };
-      g.all.push(r.callsPerSecond / b.callsPerSecond);
+      g.all.push(answeredPerSecond(r) / answeredPerSecond(b));
       groups.set(key, g);
     }
   }

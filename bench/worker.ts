@@ -101,11 +101,15 @@ const encodeRelease = (m: ReleaseReservationRequest): Buffer => Buffer.from(Rele
 const encodeBatch = (m: BatchReserveRequest): Buffer => Buffer.from(BatchReserveRequest.encode(m).finish());
 const ignoreAnswer = (b: Buffer): Buffer => b;
 
-/** Codes after which nothing was written: the server answered with a decision. */
-const definiteCodes = new Set([grpc.status.OK, grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.ALREADY_EXISTS, grpc.status.FAILED_PRECONDITION]);
+/**
+ * Codes after which nothing was written: the server answered with a decision, or refused the
+ * call before doing any work (RESOURCE_EXHAUSTED: a full queue, OVERLOADED).
+ */
+const definiteCodes = new Set([grpc.status.OK, grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.ALREADY_EXISTS, grpc.status.FAILED_PRECONDITION, grpc.status.RESOURCE_EXHAUSTED]);
 
-function send(message: FromWorker): void {
-  process.send!(message);
+/** Sends a message to main; resolves once it has left (a large result takes a while). */
+function send(message: FromWorker): Promise<void> {
+  return new Promise((resolve, reject) => process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve())));
 }
 
 
@@ -164,7 +168,8 @@ async function run(job: WorkerJob, startAtEpochMs: number, clients: grpc.Client[
     measureStart = now;
     measureEnd = now + job.durationMs;
     cpuBefore = process.cpuUsage();
-    send({ type: "measuring", atEpochMs: Date.now() });
+    // Not awaited: the calls go on while the notice is sent.
+    void send({ type: "measuring", atEpochMs: Date.now() }).catch(() => undefined);
   }
   const warmupTimer = setTimeout(() => {
     if (!scenario.sellsOut || soldOut) beginMeasuring();
@@ -362,16 +367,17 @@ process.on("message", (message: ToWorker) => {
         // A local subchannel pool per client: each is its own HTTP/2 connection.
         clients = Array.from({ length: job.channels }, () => new grpc.Client(job!.target, credentials, { "grpc.use_local_subchannel_pool": 1 }));
         await Promise.all(clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + connectMsMax, (e) => (e ? reject(e) : resolve())))));
-        send({ type: "ready" });
+        await send({ type: "ready" });
       } else if (message.type === "start") {
         if (!job) throw new Error("start before job");
         const result = await run(job, message.atEpochMs, clients);
         for (const c of clients) c.close();
-        send({ type: "result", ...result });
+        // Disconnecting before the message has left drops it.
+        await send({ type: "result", ...result });
         process.disconnect();
       }
     } catch (error) {
-      send({ type: "failed", message: error instanceof Error ? error.stack ?? error.message : String(error) });
+      await send({ type: "failed", message: error instanceof Error ? error.stack ?? error.message : String(error) }).catch(() => undefined);
       process.exitCode = 1;
       process.disconnect();
     }
