@@ -184,6 +184,8 @@ export function ratios(results: LineResult[]): Ratio[] {
     if (strategyNamed(r.strategy).baseline) continue;
     for (const b of done) {
       if (!strategyNamed(b.strategy).baseline || b.scenario !== r.scenario || !sameLoad(b.load, r.load) || b.repetition !== r.repetition) continue;
+      // A baseline that answered nothing gives no ratio.
+      if (answeredPerSecond(b) === 0) continue;
       const key = [r.scenario, describeLoad(r.load), r.strategy, b.strategy].join("\u0000");
       const g = groups.get(key) ?? { scenario: r.scenario, load: describeLoad(r.load), strategy: r.strategy, baseline: b.strategy, ratio: 0, all: [] };
       g.all.push(answeredPerSecond(r) / answeredPerSecond(b));

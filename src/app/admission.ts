@@ -29,6 +29,8 @@ export class Admission {
    * it OVERLOADED when its requests would take the queue past its bound.
    */
   async run<T>(requests: number, work: () => Promise<T>): Promise<T> {
+    // Every call weighs at least 1, so the bound holds for calls of no requests too.
+    requests = Math.max(1, requests);
     if (this.running < this.limits.runningMax) {
       this.running++;
     } else {

@@ -50,16 +50,28 @@ export class ReservationApp {
         });
   }
 
-  /** Reserves one order: single-line orders through the coalescer, others in a batch of their own. */
+  /**
+   * Reserves one order: single-line orders through the coalescer (or alone, without one), others
+   * in a batch of their own, admitted as BatchReserve calls are.
+   */
   async reserve(cmd: ReserveCommand): Promise<ReserveResponse> {
-    if (this.coalescer && cmd.lines.length === 1) return this.coalescer.submit(cmd);
+    if (cmd.lines.length === 1) {
+      if (this.coalescer) return this.coalescer.submit(cmd);
+      const [alone] = await this.reserveNow([cmd]);
+      return unwrapBatchResult(alone!);
+    }
     const [result] = await this.batchReserve([cmd]);
     return unwrapBatchResult(result!);
   }
 
   /** Independent reservations, one result each, decided and written together (a few calls at once). */
   async batchReserve(commands: ReserveCommand[]): Promise<BatchResult[]> {
-    return this.batchCalls.run(commands.length, () => reserveBatch(this.orm, this.clock, commands, { newId: this.newId, inFlight: this.inFlight, stockCache: this.stockCache }));
+    if (commands.length === 0) return [];
+    return this.batchCalls.run(commands.length, () => this.reserveNow(commands));
+  }
+
+  private reserveNow(commands: ReserveCommand[]): Promise<BatchResult[]> {
+    return reserveBatch(this.orm, this.clock, commands, { newId: this.newId, inFlight: this.inFlight, stockCache: this.stockCache });
   }
 
   async getReservation(reservationId: string): Promise<Reservation> {

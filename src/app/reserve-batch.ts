@@ -87,9 +87,14 @@ export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveComm
         const round = { commands, pending, hashes, ids, time, lock, releaseExpired: !expiredReleased, inFlight, claims, stockCache, onCache: tryCache && !lock, written: [] as StockRow[] };
         // One connection from the read to the write, so a call never queues at the pool twice; a
         // transaction only to hold the row locks of a locked read until the write.
+        // The cache takes the committed rows before the claims go, so a batch deciding in between
+        // sees either the claim or the row it left, never neither.
         const decided = await withPooledSession(orm, { transaction: lock }, (session) => decideAndWrite(session, round))
+          .then((outcome) => {
+            stockCache?.written(round.written);
+            return outcome;
+          })
           .finally(() => inFlight.release(claims));
-        stockCache?.written(round.written);
         if (decided.kind === "read-needed") {
           tryCache = false;
           continue;

@@ -33,7 +33,7 @@ export function ownConnectionPing(url: string, timeoutMs: number): DatabasePing 
     async ping() {
       let current = client;
       if (!current) {
-        current = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: "stockhold health probe" });
+        current = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true, application_name: "stockhold health probe" });
         // A connection that dies between pings (the server restarted) is opened again on the next.
         const opened = current;
         opened.on("error", () => void discard(opened));
@@ -55,7 +55,8 @@ export function ownConnectionPing(url: string, timeoutMs: number): DatabasePing 
     async close() {
       const open = client;
       client = null;
-      await open?.end().catch(() => undefined);
+      // A graceful end waits on a server that may be gone: shutdown does not wait longer than a ping.
+      await Promise.race([open?.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     },
   };
 }

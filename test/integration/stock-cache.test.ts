@@ -73,7 +73,9 @@ describe("reserveBatch on cached stock levels", () => {
     for (let i = 0; i < 200 && inFlight.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(inFlight.pending(stockKey({ sku, warehouseId }), 0)).toBe(4);
     const second = run(order(sku, 5));
-    await new Promise((r) => setTimeout(r, 100));
+    // Both batches decided and waiting in the database: both claims are out.
+    for (let i = 0; i < 200 && inFlight.pending(stockKey({ sku, warehouseId }), 0) < 9; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(inFlight.pending(stockKey({ sku, warehouseId }), 0)).toBe(9);
     await holder.query("COMMIT");
     await holder.end();
     const results = [...await first, ...await second];

@@ -26,6 +26,8 @@ describe("Admission", () => {
     // Weighed by requests: a call too heavy for what is left is refused, a lighter one after it waits.
     { runningMax: 1, waitingRequestsMax: 100, requests: [1000, 90, 20, 10], running: 1, waiting: 2, refused: [2] },
     { runningMax: 1, waitingRequestsMax: 100, requests: [1, 101], running: 1, waiting: 0, refused: [1] },
+    // A call of no requests weighs 1: the bound holds for those too.
+    { runningMax: 1, waitingRequestsMax: 2, requests: [1, 0, 0, 0], running: 1, waiting: 2, refused: [3] },
   ])("with $runningMax running and $waitingRequestsMax requests waiting at most, calls of $requests requests: $running run, $waiting wait, $refused are refused",
     async ({ runningMax, waitingRequestsMax, requests, running, waiting, refused }) => {
       const gate = new Admission("test calls", { runningMax, waitingRequestsMax });
