@@ -1,9 +1,9 @@
 // Admission for calls that each take a database connection of their own (BatchReserve, and
 // Reserve of a multi-line order): a few at once, a queue in arrival order behind them bounded by
 // the requests it holds (a BatchReserve call of 1,000 weighs 1,000 orders), and RESOURCE_EXHAUSTED
-// at once beyond that. Unbounded, a flood of them held every pool
-// connection and queued for more, so every other call (releases, reads, the coalescer's
-// batches) waited behind them until the pool's acquire timeout failed it UNAVAILABLE.
+// at once beyond that. Unbounded, a flood of them held every pool connection and queued for
+// more, so every other call (releases, reads, the coalescer's batches) waited behind them until
+// the pool's acquire timeout failed it UNAVAILABLE.
 import { ServiceError } from "../core/failure.js";
 
 export interface AdmissionLimits {

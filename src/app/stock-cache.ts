@@ -2,9 +2,9 @@
 // without reading them again. Never trusted for correctness: a batch that decided on cached rows
 // grants only in full, and writes only if the units are still there and, where the SKU has
 // several levels to choose from, every level it looked at is still at the version it saw (the
-// write undoes itself otherwise, and the batch reads afresh). A SKU whose cached levels proved stale (another
-// process writes it too) is read for its next few batches instead. Bounded: the least recently
-// used SKUs go first.
+// write undoes itself otherwise, and the batch reads afresh). A SKU whose cached levels proved
+// stale (another process writes it too) is read for its next few batches instead. Bounded: the
+// least recently used SKUs go first.
 import { stockKey } from "../core/stock.js";
 import type { StockRow } from "../db/stock-repository.js";
 

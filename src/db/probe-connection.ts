@@ -25,9 +25,11 @@ export function poolPing(orm: Orm): DatabasePing {
 /** Pings on one connection of its own, opened on first use and opened again after any failure. */
 export function ownConnectionPing(url: string, timeoutMs: number): DatabasePing {
   let client: pg.Client | null = null;
+  // A graceful end waits on a server that may be gone: never longer than a ping.
+  const end = (c: pg.Client) => Promise.race([c.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   const discard = async (broken: pg.Client) => {
     if (client === broken) client = null;
-    await broken.end().catch(() => undefined);
+    await end(broken);
   };
   return {
     async ping() {
@@ -55,8 +57,7 @@ export function ownConnectionPing(url: string, timeoutMs: number): DatabasePing 
     async close() {
       const open = client;
       client = null;
-      // A graceful end waits on a server that may be gone: shutdown does not wait longer than a ping.
-      await Promise.race([open?.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+      if (open) await end(open);
     },
   };
 }
