@@ -10,6 +10,8 @@ import { openOrm, type Orm } from "../../src/db/orm.js";
 import { batchReserveRequestsMax } from "../../src/limits.js";
 import { useTestServer } from "../support/harness.js";
 
+if (!onRealPostgres()) console.log("test/integration/batch-reserve: one test skipped, two servers need two pools, and the embedded database takes one connection");
+
 const { db, server } = useTestServer();
 
 describe("BatchReserve", () => {

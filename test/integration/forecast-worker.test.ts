@@ -19,6 +19,8 @@ import { checkInvariants, noViolations } from "../support/invariants.js";
 import { useTestServer } from "../support/harness.js";
 import { dayMs, dayOrdinal, insertHistory, seasonalHistory } from "../support/sales-history.js";
 
+if (!onRealPostgres()) console.log("test/integration/forecast-worker: one test skipped, the advisory lock needs a second connection, and the embedded database takes one");
+
 const day = dayMs;
 const clock = new ManualClock(new Date("2026-12-01T02:00:00Z"));
 const { db, server } = useTestServer(clock);

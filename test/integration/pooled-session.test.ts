@@ -10,6 +10,8 @@ import { onRealPostgres } from "../support/database.js";
 import { useTestServer } from "../support/harness.js";
 import { stockedSku } from "../support/fixtures.js";
 
+if (!onRealPostgres()) console.log("test/integration/pooled-session: one test skipped, it holds row locks against a second connection, and the embedded database takes one");
+
 const { db, server } = useTestServer();
 
 const insertWarehouse = "INSERT INTO warehouse (warehouse_id, create_time) VALUES (?, now())";
