@@ -32,8 +32,8 @@ const method = "Reserve";
 
 /** Thrown by a round to run it again: a stale snapshot, a twin request committed first, an expired hold. */
 class RunAgain extends Error {
-  /** The round decided on cached stock levels: run it again on a fresh read. */
-  constructor(readonly reason: string, readonly onCache: boolean) {
+  /** `onCache`: the round decided on cached stock levels, so it runs again on a fresh read. */
+  constructor(reason: string, readonly onCache: boolean) {
     super(reason);
   }
 }
@@ -202,22 +202,23 @@ async function decideAndWrite(session: SqlSession, round: BatchRound): Promise<R
   // read under lock show everything: a batch that wrote them has committed, one that has not
   // cannot write them before this one commits.
   const working = new Map<string, StockRow[]>();
-  const claimed = new Map<string, number>();
-  const levelsPerSku = new Map<string, number>();
-  for (const s of inputs.stock) levelsPerSku.set(s.sku, (levelsPerSku.get(s.sku) ?? 0) + 1);
-  /** A SKU stocked in several warehouses: which one a decision takes depends on all their figures. */
-  const hasChoice = (sku: string) => (levelsPerSku.get(sku) ?? 0) > 1;
   for (const s of inputs.stock) {
-    const units = round.lock ? 0 : round.inFlight.pending(stockKey(s), s.version);
+    const ofSku = working.get(s.sku) ?? [];
+    ofSku.push({ ...s });
+    working.set(s.sku, ofSku);
+  }
+  /** A SKU stocked in several warehouses: which one a decision takes depends on all their figures. */
+  const hasChoice = (sku: string) => (working.get(sku)?.length ?? 0) > 1;
+  const claimed = new Map<string, number>();
+  for (const row of [...working.values()].flat()) {
+    const units = round.lock ? 0 : round.inFlight.pending(stockKey(row), row.version);
     // On cached levels of a SKU stocked in several warehouses the choice among them stands only on
     // the versions it was made on, and another batch writing one of them will move its version:
     // read. A SKU of one warehouse has no choice to make: granting in full is right whenever the
     // units are there, which the write's guard checks, so the batch goes right behind the others.
-    if (units > 0 && onCache && hasChoice(s.sku)) return { kind: "read-needed" };
-    if (units > 0) claimed.set(stockKey(s), units);
-    const ofSku = working.get(s.sku) ?? [];
-    ofSku.push({ ...s, reserved: s.reserved + units });
-    working.set(s.sku, ofSku);
+    if (units > 0 && onCache && hasChoice(row.sku)) return { kind: "read-needed" };
+    if (units > 0) claimed.set(stockKey(row), units);
+    row.reserved += units;
   }
   const deferredKeys: string[] = [];
   const order = toDecide.sort((a, b) => priorityRank[commands[a]!.priority] - priorityRank[commands[b]!.priority] || a - b);

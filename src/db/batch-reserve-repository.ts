@@ -1,10 +1,9 @@
 // The batch reserve's two statements: one read of everything a batch needs to decide, and one
 // write of everything it decided. The write is a single statement: it writes whole, or undoes
 // itself by raising SH001/SH002/SH003 when a stock guard, a request id or an expired hold finds
-// the database moved on
-// since the read (the caller reads again and retries). It takes the stock row locks last, so
-// they are held for the update, the ledger entries and the commit only (the statement's own
-// commit, when it runs outside a transaction).
+// the database moved on since the read (the caller reads again and retries). It takes the stock
+// row locks last, so they are held for the update, the ledger entries and the commit only (the
+// statement's own commit, when it runs outside a transaction).
 import { runAgainReason, type RunAgainReason } from "./errors.js";
 import type { StoredAnswer } from "./idempotency-repository.js";
 import { expiredHoldsQuery, reservationInserts, type NewReservation } from "./reservation-repository.js";
@@ -119,6 +118,9 @@ export async function writeBatch(session: SqlSession, w: BatchWrite): Promise<Wr
   }
 }
 
+/** The stock columns the write returns, of its updated rows `s`. */
+const changedColumns = stockColumns.split(", ").map((c) => `s.${c}`).join(", ");
+
 /** The statement writeBatch prepares (its text is the same for every batch), and its parameters. */
 export function batchWriteStatement(w: BatchWrite): { sql: string; params: unknown[] } {
   const reservations = reservationInserts(w.reservations);
@@ -132,8 +134,9 @@ export function batchWriteStatement(w: BatchWrite): { sql: string; params: unkno
       return { sku: level.key.sku, warehouse_id: level.key.warehouseId, kind: p.kind, reservation_id: p.reservationId, reserved_delta: p.reservedDelta, reserved_back: total - soFar, payload: p.payload };
     });
   }).map((e, ord) => ({ ...e, ord }));
-  const skus = textArray([...new Set(w.levels.map((l) => l.key.sku))]);
-  const expired = expiredHoldsQuery(w.noExpiredHoldsAt ?? w.time, 1, [...new Set(w.levels.map((l) => l.key.sku))]);
+  const levelSkus = [...new Set(w.levels.map((l) => l.key.sku))];
+  const skus = textArray(levelSkus);
+  const expired = expiredHoldsQuery(w.noExpiredHoldsAt ?? w.time, 1, levelSkus);
   return {
     sql: `WITH answer_input AS (
          SELECT * FROM jsonb_to_recordset(?::jsonb) AS a(request_id text, method text, request_hash text, response text)
@@ -158,7 +161,7 @@ export function batchWriteStatement(w: BatchWrite): { sql: string; params: unkno
             AND s.on_hand - s.reserved >= l.vip + l.standard
             AND (l.standard = 0 OR s.on_hand - s.reserved - GREATEST(s.safety_buffer, s.min_stock) - l.vip >= l.standard)
             AND (l.version IS NULL OR s.version = l.version)
-         RETURNING ${stockColumns.split(", ").map((c) => `s.${c}`).join(", ")}
+         RETURNING ${changedColumns}
        ), entries AS (
          INSERT INTO ledger_entry (entry_time, kind, sku, warehouse_id, on_hand_delta, reserved_delta,
                                    on_hand_after, reserved_after, reservation_id, request_id, payload)
