@@ -5,11 +5,12 @@
 // connection.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import pg from "pg";
 import { openOrm, type Orm } from "../../src/db/orm.js";
 import { batchCallsRunningMax, batchRequestsWaitingMax, batchReserveRequestsMax, databasePoolSizeMax, databaseProbeIntervalMs, databaseProbeTimeoutMs } from "../../src/limits.js";
 import { onRealPostgres, openTestDatabase, type TestDatabase } from "../support/database.js";
 import { clientSet, healthWatch } from "../support/faults/clients.js";
+import { lockStockRows } from "../support/faults/database.js";
+import { sleep, waitUntil } from "../support/faults/process.js";
 import { availability, reserveRequest, stockedSku } from "../support/fixtures.js";
 import { rejection, startTestServer, type TestServer } from "../support/server.js";
 
@@ -28,22 +29,6 @@ async function serverWithPool(poolSize: number): Promise<TestServer> {
   return server;
 }
 
-/** Another client's transaction holding the SKU's stock rows, so every write to them waits. */
-async function holdStockRows(sku: string): Promise<{ release(): Promise<void> }> {
-  const holder = new pg.Client({ connectionString: db.url });
-  await holder.connect();
-  await holder.query("BEGIN");
-  await holder.query("SELECT 1 FROM stock_level WHERE sku = $1 FOR UPDATE", [sku]);
-  return {
-    async release() {
-      await holder.query("COMMIT");
-      await holder.end();
-    },
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe.skipIf(!real)("a busy pool", () => {
   beforeAll(async () => {
     db = await openTestDatabase();
@@ -61,7 +46,7 @@ describe.skipIf(!real)("a busy pool", () => {
     const poolSize = 2;
     const server = await serverWithPool(poolSize);
     const { sku, warehouseId } = await stockedSku(server, 100);
-    const held = await holdStockRows(sku);
+    const held = await lockStockRows(db, sku);
     const watch = healthWatch(clients.open(server.address));
     let answered = 0;
     const calls = Array.from({ length: poolSize * 2 }, () =>
@@ -83,7 +68,7 @@ describe.skipIf(!real)("a busy pool", () => {
     const admitted = batchCallsRunningMax + Math.floor(batchRequestsWaitingMax / batchReserveRequestsMax);
     const hot = await stockedSku(server, (admitted + 3) * batchReserveRequestsMax);
     const other = await stockedSku(server, 10);
-    const held = await holdStockRows(hot.sku);
+    const held = await lockStockRows(db, hot.sku);
     const settled: PromiseSettledResult<unknown>[] = [];
     const calls = Array.from({ length: admitted + 3 }, () => {
       const requests = Array.from({ length: batchReserveRequestsMax }, () => reserveRequest([{ sku: hot.sku, quantity: 1, warehouseId: hot.warehouseId }]));
@@ -93,7 +78,7 @@ describe.skipIf(!real)("a busy pool", () => {
     });
     try {
       // The 3 that arrive beyond the queue are refused at once; the admitted ones all wait for the row.
-      for (const deadline = Date.now() + 20_000; settled.length < 3 && Date.now() < deadline;) await sleep(50);
+      await waitUntil(() => settled.length >= 3, 20_000);
       await sleep(200);
       expect(settled.map((s) => s.status)).toEqual(["rejected", "rejected", "rejected"]);
       for (const s of settled) {

@@ -7,8 +7,9 @@ import { reserveBatch, type BatchResult } from "../../src/app/reserve-batch.js";
 import { StockCache } from "../../src/app/stock-cache.js";
 import { InFlightUnits } from "../../src/app/in-flight-units.js";
 import { stockKey } from "../../src/core/stock.js";
-import pg from "pg";
 import { onRealPostgres } from "../support/database.js";
+import { lockStockRows } from "../support/faults/database.js";
+import { waitUntil } from "../support/faults/process.js";
 import type { ReserveCommand } from "../../src/core/commands.js";
 import { useTestServer } from "../support/harness.js";
 import { ManualClock } from "../support/clock.js";
@@ -67,19 +68,16 @@ describe("reserveBatch on cached stock levels", () => {
     await run(order(sku, 1));
     const reads = vi.spyOn(cache, "read");
     // Another client holds the row, so the first batch's write waits in the database.
-    const holder = new pg.Client({ connectionString: db.url });
-    await holder.connect();
-    await holder.query("BEGIN");
-    await holder.query("SELECT 1 FROM stock_level WHERE sku = $1 FOR UPDATE", [sku]);
+    const held = await lockStockRows(db, sku);
+    const claimedUnits = () => inFlight.pending(stockKey({ sku, warehouseId }), 0);
     const first = run(order(sku, 4));
-    for (let i = 0; i < 200 && inFlight.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(inFlight.pending(stockKey({ sku, warehouseId }), 0)).toBe(4);
+    await waitUntil(() => claimedUnits() > 0, 2_000, 10);
+    expect(claimedUnits()).toBe(4);
     const second = run(order(sku, 5));
     // Both batches decided and waiting in the database: both claims are out.
-    for (let i = 0; i < 200 && inFlight.pending(stockKey({ sku, warehouseId }), 0) < 9; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(inFlight.pending(stockKey({ sku, warehouseId }), 0)).toBe(9);
-    await holder.query("COMMIT");
-    await holder.end();
+    await waitUntil(() => claimedUnits() >= 9, 2_000, 10);
+    expect(claimedUnits()).toBe(9);
+    await held.release();
     const results = [...await first, ...await second];
     expect(results.map((r) => r.ok)).toEqual([true, true]);
     // Both on the cache: the second counted the first's units and did not read.

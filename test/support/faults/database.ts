@@ -19,6 +19,14 @@ export interface FaultDatabase {
 /** application_name of the test's own connections, to tell them from the service's in pg_stat_activity. */
 export const testApplicationName = "stockhold-fault-test";
 
+/** A connection of its own to `url`; an error on it (a server restart) does not crash the test process. */
+async function connectionTo(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: testApplicationName });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
 export function databaseAt(url: string, onClose: () => Promise<void> = async () => {}): FaultDatabase {
   const pool = new pg.Pool({ connectionString: url, max: 4, application_name: testApplicationName });
   // An idle connection cut by a server restart must not crash the test process.
@@ -29,12 +37,7 @@ export function databaseAt(url: string, onClose: () => Promise<void> = async () 
     query,
     // checkInvariants only runs parameterless SQL through query(); the rest of TestDatabase is unused.
     invariants: () => checkInvariants({ query } as unknown as TestDatabase),
-    async connection() {
-      const client = new pg.Client({ connectionString: url, application_name: testApplicationName });
-      client.on("error", () => {});
-      await client.connect();
-      return client;
-    },
+    connection: () => connectionTo(url),
     async close() {
       await pool.end();
       await onClose();
@@ -51,9 +54,12 @@ export async function cloneTemplateDatabase(): Promise<FaultDatabase> {
   return databaseAt(clone.url, clone.drop);
 }
 
-/** Opens a transaction on its own connection and locks the stock rows of `sku` until release(). */
-export async function lockStockRows(db: FaultDatabase, sku: string): Promise<{ release(): Promise<void> }> {
-  const client = await db.connection();
+/**
+ * Opens a transaction on its own connection and locks the stock rows of `sku` until release().
+ * Any database with a URL: a fault test's, or an integration test's TestDatabase.
+ */
+export async function lockStockRows(db: { url: string }, sku: string): Promise<{ release(): Promise<void> }> {
+  const client = await connectionTo(db.url);
   await client.query("BEGIN");
   const { rowCount } = await client.query("SELECT 1 FROM stock_level WHERE sku = $1 FOR UPDATE", [sku]);
   if (!rowCount) throw new Error(`no stock level of ${sku} to lock`);
