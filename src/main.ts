@@ -3,6 +3,7 @@
 import { pino } from "pino";
 import { loadConfig } from "./config.js";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded.js";
+import { DataDirInUse } from "./db/data-dir-lock.js";
 import { migrate, openOrm } from "./db/orm.js";
 import { startServer } from "./server.js";
 
@@ -12,7 +13,13 @@ const logger = pino({ level: config.logLevel });
 let embedded: EmbeddedPostgres | null = null;
 let url = config.databaseUrl;
 if (url === null) {
-  embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir });
+  try {
+    embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir });
+  } catch (error) {
+    if (!(error instanceof DataDirInUse)) throw error;
+    logger.error(error.message);
+    process.exit(1);
+  }
   url = embedded.url;
   logger.info({ dataDir: config.embeddedDataDir }, "DATABASE_URL is unset: serving the embedded PostgreSQL (PGlite)");
 }

@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { freePort } from "../net/free-port.js";
+import { lockDataDir } from "./data-dir-lock.js";
 
 export interface EmbeddedPostgres {
   url: string;
@@ -21,16 +22,24 @@ export interface EmbeddedOptions {
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
-  const port = await freePort();
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: 1 });
-  await server.start();
-  return {
-    url: `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
-    db,
-    async stop() {
-      await server.stop();
-      await db.close();
-    },
-  };
+  // A folder kept across restarts is opened by one process at a time (DataDirInUse otherwise).
+  const lock = options.dataDir ? await lockDataDir(options.dataDir) : null;
+  try {
+    const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+    const port = await freePort();
+    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: 1 });
+    await server.start();
+    return {
+      url: `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+      db,
+      async stop() {
+        await server.stop();
+        await db.close();
+        await lock?.release();
+      },
+    };
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
 }
