@@ -1,6 +1,5 @@
 // Reserve, release, extend and confirm: load (sorted keys), decide (pure), write, in one
 // transaction.
-import { randomUUID } from "node:crypto";
 import type { ConfirmCommand, ExtendCommand, ListReservationsQuery, ReleaseCommand, ReserveCommand } from "../core/commands.js";
 import { orThrow, ServiceError } from "../core/failure.js";
 import { decodePageToken, encodePageToken } from "../core/page-token.js";
@@ -20,6 +19,7 @@ import type { Clock } from "./clock.js";
 import { runIdempotent, runTransaction } from "./idempotent.js";
 import { releaseReservation, reservationNotFound } from "./stock-flow.js";
 import { reservationView } from "./views.js";
+import { newReservationId } from "./reservation-ids.js";
 
 export interface ReservationPage { reservations: Reservation[]; nextPageToken: string }
 
@@ -41,7 +41,7 @@ export class ReservationApp {
     private readonly clock: Clock,
     options: ReservationAppOptions = {},
   ) {
-    this.newId = options.newId ?? randomUUID;
+    this.newId = options.newId ?? newReservationId;
     this.coalescer = options.coalesce === false ? null
       : new ReserveCoalescer((commands) => reserveBatch(orm, clock, commands, { newId: this.newId, inFlight: this.inFlight, stockCache: this.stockCache }),
         {

@@ -3,7 +3,6 @@
 // counters change by one guarded update in the one statement that also writes the answers,
 // reservations and ledger entries, so a row lock is held from that statement to the commit
 // however large the batch.
-import { randomUUID } from "node:crypto";
 import { allocate } from "../core/allocate.js";
 import type { ReserveCommand } from "../core/commands.js";
 import { ServiceError, type Failure } from "../core/failure.js";
@@ -25,6 +24,7 @@ import { InFlightUnits, type Claim } from "./in-flight-units.js";
 import type { StockCache } from "./stock-cache.js";
 import type { Clock } from "./clock.js";
 import { planToReservation, reservePart, type PlannedReservation } from "./reservation-plan.js";
+import { newReservationId } from "./reservation-ids.js";
 
 export type BatchResult = { ok: true; response: ReserveResponse } | { ok: false; failure: Failure };
 
@@ -63,7 +63,7 @@ export interface BatchOptions {
  * order is served in full and the write's guards hold (the units; for a SKU with several levels,
  * their versions); otherwise it runs again on a read.
  */
-export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveCommand[], { newId = randomUUID, inFlight = new InFlightUnits(), stockCache }: BatchOptions = {}): Promise<BatchResult[]> {
+export async function reserveBatch(orm: Orm, clock: Clock, commands: ReserveCommand[], { newId = newReservationId, inFlight = new InFlightUnits(), stockCache }: BatchOptions = {}): Promise<BatchResult[]> {
   const results: (BatchResult | undefined)[] = new Array(commands.length);
   const hashes = commands.map((c) => requestHash(method, c));
   // A request id twice in one batch: the first takes effect, the others share its answer.

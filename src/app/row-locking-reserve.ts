@@ -8,7 +8,6 @@
 // Every invariant holds exactly as with the guarded strategy; what differs is that the row locks
 // are held from the first SELECT to the commit, across every round trip of the call, where the
 // guarded strategy holds them for one statement.
-import { randomUUID } from "node:crypto";
 import { LockMode, QueryOrder } from "@mikro-orm/core";
 import { allocate } from "../core/allocate.js";
 import type { ReserveCommand } from "../core/commands.js";
@@ -24,6 +23,7 @@ import { runIdempotent } from "./idempotent.js";
 import { ReservationApp } from "./reservations.js";
 import { releaseExpiredHolds } from "./expired-holds.js";
 import { planToReservation, reservePart } from "./reservation-plan.js";
+import { newReservationId } from "./reservation-ids.js";
 
 interface LockedLevel extends StockCounters { leadTimeMs: number }
 
@@ -44,7 +44,7 @@ export class RowLockingReservationApp extends ReservationApp {
   constructor(
     private readonly db: Orm,
     private readonly timeSource: Clock,
-    private readonly makeId: () => string = randomUUID,
+    private readonly makeId: () => string = newReservationId,
   ) {
     super(db, timeSource, { coalesce: false, newId: makeId });
   }

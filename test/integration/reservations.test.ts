@@ -14,7 +14,8 @@ describe("Reserve", () => {
     const { sku, warehouseId } = await stockedSku(server, 10);
     const { reservation } = await server.reservations.reserve(reserveRequest([{ sku, quantity: 3, warehouseId }]));
     expect(reservation).toMatchObject({ state: ReservationState.RESERVATION_STATE_ACTIVE, lines: [{ sku, warehouseId, requestedQuantity: "3", reservedQuantity: "3" }] });
-    expect(reservation!.reservationId).toMatch(/^[0-9a-f-]{36}$/);
+    // Time-ordered (UUIDv7), so new rows go to the end of the indexes keyed by it.
+    expect(reservation!.reservationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(await availability(server, sku, warehouseId)).toEqual({ onHand: 10, reserved: 3, available: 7 });
     const { reservation: read } = await server.reservations.getReservation({ reservationId: reservation!.reservationId });
     expect(read).toEqual(reservation);
