@@ -5,6 +5,10 @@
 // more, so every other call (releases, reads, the coalescer's batches) waited behind them until
 // the pool's acquire timeout failed it UNAVAILABLE.
 import { ServiceError } from "../core/failure.js";
+import { cancelledWhileWaiting } from "./cancelled.js";
+
+/** A waiting call; a cancelled one stays in the queue, weightless, until it comes up and is skipped. */
+interface Waiting { weight: number; admit(): void; cancelled: boolean }
 
 export interface AdmissionLimits {
   /** Calls running at once. */
@@ -15,7 +19,9 @@ export interface AdmissionLimits {
 
 export class Admission {
   private running = 0;
-  private readonly waiting: { weight: number; admit(): void }[] = [];
+  private readonly waiting: Waiting[] = [];
+  /** Cancelled calls still in `waiting`. */
+  private cancelledWaiting = 0;
   private waitingRequests = 0;
 
   constructor(
@@ -26,9 +32,11 @@ export class Admission {
 
   /**
    * Runs `work`, a call of `requests` requests, once a place is free, in arrival order; refuses
-   * it OVERLOADED when its requests would take the queue past its bound.
+   * it OVERLOADED when its requests would take the queue past its bound. When `signal` aborts
+   * while the call waits, it leaves the queue without running (CANCELLED); once running, it ends
+   * as `work` ends.
    */
-  async run<T>(requests: number, work: () => Promise<T>): Promise<T> {
+  async run<T>(requests: number, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     // Every call weighs at least 1, so the bound holds for calls of no requests too.
     requests = Math.max(1, requests);
     if (this.running < this.limits.runningMax) {
@@ -41,25 +49,48 @@ export class Admission {
           metadata: { running: String(this.running), waiting: String(this.waiting.length), waiting_requests: String(this.waitingRequests) },
         });
       }
+      if (signal?.aborted) throw cancelledWhileWaiting(`a place among ${this.what}`);
       this.waitingRequests += requests;
       // The call that finishes hands its place over: `running` stays as it is.
-      await new Promise<void>((admit) => this.waiting.push({ weight: requests, admit }));
+      await new Promise<void>((admit, reject) => {
+        const entry: Waiting = { weight: requests, admit, cancelled: false };
+        const cancel = () => {
+          entry.cancelled = true;
+          this.cancelledWaiting++;
+          this.waitingRequests -= entry.weight;
+          reject(cancelledWhileWaiting(`a place among ${this.what}`));
+        };
+        entry.admit = () => {
+          signal?.removeEventListener("abort", cancel);
+          admit();
+        };
+        this.waiting.push(entry);
+        signal?.addEventListener("abort", cancel, { once: true });
+      });
     }
     try {
       return await work();
     } finally {
-      const next = this.waiting.shift();
-      if (next) {
-        this.waitingRequests -= next.weight;
-        next.admit();
-      } else {
-        this.running--;
-      }
+      this.handOver();
     }
+  }
+
+  /** Gives the place of a call that ended to the first waiting call not cancelled, or frees it. */
+  private handOver(): void {
+    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
+      if (next.cancelled) {
+        this.cancelledWaiting--;
+        continue;
+      }
+      this.waitingRequests -= next.weight;
+      next.admit();
+      return;
+    }
+    this.running--;
   }
 
   /** Calls running and waiting now, and the requests of those waiting. */
   load(): { running: number; waiting: number; waitingRequests: number } {
-    return { running: this.running, waiting: this.waiting.length, waitingRequests: this.waitingRequests };
+    return { running: this.running, waiting: this.waiting.length - this.cancelledWaiting, waitingRequests: this.waitingRequests };
   }
 }

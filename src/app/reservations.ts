@@ -52,22 +52,23 @@ export class ReservationApp {
 
   /**
    * Reserves one order: single-line orders through the coalescer (or alone, without one), others
-   * in a batch of their own, admitted as BatchReserve calls are.
+   * in a batch of their own, admitted as BatchReserve calls are. A call whose `signal` aborts
+   * while it waits for its batch or its place is dropped, and writes nothing.
    */
-  async reserve(cmd: ReserveCommand): Promise<ReserveResponse> {
+  async reserve(cmd: ReserveCommand, signal?: AbortSignal): Promise<ReserveResponse> {
     if (cmd.lines.length === 1) {
-      if (this.coalescer) return this.coalescer.submit(cmd);
+      if (this.coalescer) return this.coalescer.submit(cmd, signal);
       const [alone] = await this.reserveNow([cmd]);
       return unwrapBatchResult(alone!);
     }
-    const [result] = await this.batchReserve([cmd]);
+    const [result] = await this.batchReserve([cmd], signal);
     return unwrapBatchResult(result!);
   }
 
   /** Independent reservations, one result each, decided and written together (a few calls at once). */
-  async batchReserve(commands: ReserveCommand[]): Promise<BatchResult[]> {
+  async batchReserve(commands: ReserveCommand[], signal?: AbortSignal): Promise<BatchResult[]> {
     if (commands.length === 0) return [];
-    return this.batchCalls.run(commands.length, () => this.reserveNow(commands));
+    return this.batchCalls.run(commands.length, () => this.reserveNow(commands), signal);
   }
 
   private reserveNow(commands: ReserveCommand[]): Promise<BatchResult[]> {

@@ -11,9 +11,19 @@
 import type { ReserveCommand } from "../core/commands.js";
 import { ServiceError } from "../core/failure.js";
 import type { ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
+import { cancelledWhileWaiting } from "./cancelled.js";
 import { unwrapBatchResult, type BatchResult } from "./reserve-batch.js";
 
-interface Waiter { command: ReserveCommand; resolve(response: ReserveResponse): void; reject(error: unknown): void }
+/**
+ * A call waiting in a lane. One cancelled before its batch starts is answered at once and
+ * skipped when it comes up (it still counts in its lane's queue until then).
+ */
+interface Waiter {
+  command: ReserveCommand;
+  resolve(response: ReserveResponse): void;
+  reject(error: unknown): void;
+  state: "waiting" | "cancelled" | "started";
+}
 
 export interface CoalescerLimits {
   /** Calls in one batch. */
@@ -56,12 +66,19 @@ export class ReserveCoalescer {
     private readonly limits: CoalescerLimits,
   ) {}
 
-  /** Reserves through the lane of the command's SKU; the command has exactly one line. */
-  submit(command: ReserveCommand): Promise<ReserveResponse> {
+  /**
+   * Reserves through the lane of the command's SKU; the command has exactly one line. When
+   * `signal` aborts before the call's batch starts, the call is answered CANCELLED and skipped.
+   */
+  submit(command: ReserveCommand, signal?: AbortSignal): Promise<ReserveResponse> {
     const sku = command.lines[0]!.sku;
     const own = `sku:${sku}`;
     const id = this.lanes.has(own) ? own : `shared:${laneOf(sku, this.limits.laneCount)}`;
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(cancelledWhileWaiting("its batch"));
+        return;
+      }
       const lane: Lane = this.lanes.get(id) ?? { queue: [], running: 0, waitingBySku: new Map() };
       if (lane.queue.length >= this.limits.queueMax) {
         reject(new ServiceError({
@@ -71,8 +88,14 @@ export class ReserveCoalescer {
         }));
         return;
       }
-      lane.queue.push({ command, resolve, reject });
+      const waiter: Waiter = { command, resolve, reject, state: "waiting" };
+      lane.queue.push(waiter);
       this.lanes.set(id, lane);
+      signal?.addEventListener("abort", () => {
+        if (waiter.state !== "waiting") return;
+        waiter.state = "cancelled";
+        reject(cancelledWhileWaiting("its batch"));
+      }, { once: true });
       if (lane.waitingBySku) {
         const waiting = (lane.waitingBySku.get(sku) ?? 0) + 1;
         lane.waitingBySku.set(sku, waiting);
@@ -105,15 +128,18 @@ export class ReserveCoalescer {
   private async drain(id: string, lane: Lane): Promise<void> {
     lane.running++;
     while (lane.queue.length > 0) {
-      const batch = lane.queue.splice(0, this.limits.batchMax);
+      const taken = lane.queue.splice(0, this.limits.batchMax);
       if (lane.waitingBySku) {
-        for (const w of batch) {
+        for (const w of taken) {
           const sku = w.command.lines[0]!.sku;
           const left = lane.waitingBySku.get(sku)! - 1;
           if (left === 0) lane.waitingBySku.delete(sku);
           else lane.waitingBySku.set(sku, left);
         }
       }
+      const batch = taken.filter((w) => w.state === "waiting");
+      for (const w of batch) w.state = "started";
+      if (batch.length === 0) continue;
       try {
         const results = await this.run(batch.map((w) => w.command));
         batch.forEach((w, i) => {

@@ -35,6 +35,7 @@ export type ErrorReason =
   | "TRANSACTION_CONFLICT"
   | "MALFORMED_REQUEST"
   | "OVERLOADED"
+  | "CANCELLED"
   | "INTERNAL";
 
 export interface Failure {

@@ -33,6 +33,7 @@ export const statusOfReason: Record<ErrorReason, status> = {
   TRANSACTION_CONFLICT: status.ABORTED,
   MALFORMED_REQUEST: status.INVALID_ARGUMENT,
   OVERLOADED: status.RESOURCE_EXHAUSTED,
+  CANCELLED: status.CANCELLED,
   INTERNAL: status.INTERNAL,
 };
 

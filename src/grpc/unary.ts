@@ -1,11 +1,12 @@
-// Adapts an async function to a grpc-js unary handler: the handler only translates.
+// Adapts an async function to a grpc-js unary handler: the handler only translates. The signal
+// aborts when the call is cancelled or runs past its deadline, so work still queued can be dropped.
 import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { ServiceError } from "../core/failure.js";
 import { failureOf, toGrpcError } from "./errors.js";
 import { MalformedRequest } from "./tolerant-decoding.js";
 
-export function unary<Req, Res>(logger: Logger, method: string, handle: (request: Req) => Promise<Res>) {
+export function unary<Req, Res>(logger: Logger, method: string, handle: (request: Req, signal: AbortSignal) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     if (call.request instanceof MalformedRequest) {
       callback(toGrpcError({
@@ -16,8 +17,10 @@ export function unary<Req, Res>(logger: Logger, method: string, handle: (request
       }));
       return;
     }
+    const cancelled = new AbortController();
+    call.once("cancelled", () => cancelled.abort());
     // Through a promise, so a synchronous throw (a parse failure) is answered like any other.
-    Promise.resolve(call.request).then(handle).then(
+    Promise.resolve(call.request).then((request) => handle(request, cancelled.signal)).then(
       (response) => callback(null, response),
       (error: unknown) => {
         if (!(error instanceof ServiceError)) logger.error({ err: error, method }, "unexpected error");

@@ -2,10 +2,11 @@
 // the database answers (a load balancer that took a busy instance out would move its load onto
 // the others), and a flood of calls that take a connection each (BatchReserve) queues in a
 // bounded line of its own, refused RESOURCE_EXHAUSTED beyond it, while other calls still find a
-// connection.
+// connection. A call given up while it waits is dropped before it writes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { openOrm, type Orm } from "../../src/db/orm.js";
+import { textArray } from "../../src/db/sql-array.js";
 import { batchCallsRunningMax, batchRequestsWaitingMax, batchReserveRequestsMax, databasePoolSizeMax, databaseProbeIntervalMs, databaseProbeTimeoutMs } from "../../src/limits.js";
 import { onRealPostgres, openTestDatabase, type TestDatabase } from "../support/database.js";
 import { clientSet, healthWatch } from "../support/faults/clients.js";
@@ -98,5 +99,53 @@ describe.skipIf(!real)("a busy pool", () => {
     expect(served.every((r) => r.reservation?.lines[0]?.reservedQuantity === "1")).toBe(true);
     // The refused calls wrote nothing.
     expect(await availability(server, hot.sku)).toMatchObject({ reserved: admitted * batchReserveRequestsMax });
+  });
+
+  it("drops calls whose deadline passes while they wait (for a place, or in a coalescer lane): they write nothing, and their retries reserve once", { timeout: 30_000 }, async () => {
+    const server = await serverWithPool(databasePoolSizeMax);
+    const batchSku = await stockedSku(server, 100);
+    const laneSku = await stockedSku(server, 100);
+    const one = (sku: { sku: string; warehouseId: string }) => reserveRequest([{ sku: sku.sku, quantity: 1, warehouseId: sku.warehouseId }]);
+    const heldBatch = await lockStockRows(db, batchSku.sku);
+    const heldLane = await lockStockRows(db, laneSku.sku);
+    // These take every place and the lane's running batch, and wait for the rows.
+    const running = [
+      ...Array.from({ length: batchCallsRunningMax }, () => server.reservations.batchReserve({ requests: [one(batchSku)] })),
+      server.reservations.reserve(one(laneSku)),
+    ];
+    await sleep(200);
+    // These queue behind them, and their clients give up.
+    const abandonedBatch = { requests: [one(batchSku), one(batchSku)] };
+    const abandonedReserve = one(laneSku);
+    const deadline = () => ({ deadline: Date.now() + 300 });
+    // The client ends the call at its deadline (no status details: grpc-js makes that status itself).
+    const codeOf = (call: Promise<unknown>) => call.then(() => "answered", (error: { code?: number }) => error.code);
+    try {
+      const gaveUp = await Promise.all([
+        codeOf(server.reservations.batchReserve(abandonedBatch, deadline())),
+        codeOf(server.reservations.reserve(abandonedReserve, deadline())),
+      ]);
+      expect(gaveUp).toEqual([status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED]);
+      await sleep(100);
+    } finally {
+      await heldBatch.release();
+      await heldLane.release();
+    }
+    await Promise.all(running);
+    // Calls after them in the same queues: once these are answered, any abandoned call left in
+    // a queue would have run too.
+    await server.reservations.batchReserve({ requests: [one(batchSku)] });
+    await server.reservations.reserve(one(laneSku));
+    const abandonedIds = [...abandonedBatch.requests.map((r) => r.requestId), abandonedReserve.requestId];
+    const written = await db.query(`SELECT count(*)::int AS n FROM reservation WHERE request_id = ANY(?::text[])`, [textArray(abandonedIds)]);
+    expect(written, "a call given up while it waited was written anyway").toEqual([{ n: 0 }]);
+    expect(await availability(server, batchSku.sku)).toMatchObject({ reserved: batchCallsRunningMax + 1 });
+    expect(await availability(server, laneSku.sku)).toMatchObject({ reserved: 2 });
+    // Retried with the same request ids, each reserves once.
+    const retried = await server.reservations.batchReserve(abandonedBatch);
+    expect(retried.results.map((r) => r.reservation?.lines[0]?.reservedQuantity)).toEqual(["1", "1"]);
+    expect((await server.reservations.reserve(abandonedReserve)).reservation?.lines[0]?.reservedQuantity).toBe("1");
+    expect(await availability(server, batchSku.sku)).toMatchObject({ reserved: batchCallsRunningMax + 3 });
+    expect(await availability(server, laneSku.sku)).toMatchObject({ reserved: 3 });
   });
 });

@@ -12,9 +12,9 @@ import { onRealPostgres } from "./database.js";
 
 type Callback<Res> = (error: grpc.ServiceError | null, response: Res) => void;
 
-/** The unary methods of a service as promise-returning functions (keys from the server interface). */
+/** The unary methods of a service as promise-returning functions (keys from the server interface), with optional call options (a deadline). */
 export type Promised<S> = {
-  [K in keyof S as string extends K ? never : K]: S[K] extends grpc.handleUnaryCall<infer Req, infer Res> ? (request: Req) => Promise<Res> : never;
+  [K in keyof S as string extends K ? never : K]: S[K] extends grpc.handleUnaryCall<infer Req, infer Res> ? (request: Req, options?: grpc.CallOptions) => Promise<Res> : never;
 };
 
 function promised<S>(client: grpc.Client): Promised<S> {
@@ -22,9 +22,10 @@ function promised<S>(client: grpc.Client): Promised<S> {
     get(target, property) {
       const method = (target as unknown as Record<string | symbol, unknown>)[property];
       if (typeof method !== "function") return method;
-      return (request: unknown) =>
+      return (request: unknown, options: grpc.CallOptions = {}) =>
         new Promise((resolve, reject) => {
-          (method as (r: unknown, cb: Callback<unknown>) => void).call(target, request, (error, response) => (error ? reject(error) : resolve(response)));
+          (method as (r: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: Callback<unknown>) => void)
+            .call(target, request, new grpc.Metadata(), options, (error, response) => (error ? reject(error) : resolve(response)));
         });
     },
   }) as unknown as Promised<S>;

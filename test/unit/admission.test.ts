@@ -67,4 +67,49 @@ describe("Admission", () => {
     expect(await Promise.all(outcomes)).toEqual([0, "failed", 2, 3, 4]);
     expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
   });
+
+  it("drops a waiting call whose signal aborts: it never runs, its requests leave the bound, and the next live call takes the place", async () => {
+    const gate = new Admission("test calls", { runningMax: 1, waitingRequestsMax: 3 });
+    const held = heldWork();
+    const abandon = new AbortController();
+    const outcome = (call: Promise<number>) => call.then((v) => v, (e: unknown) => (e instanceof ServiceError ? e.failure.reason : e));
+    const a = outcome(gate.run(1, held.work(0)));
+    const b = outcome(gate.run(2, held.work(1), abandon.signal));
+    const c = outcome(gate.run(1, held.work(2)));
+    await tick();
+    expect(gate.load()).toEqual({ running: 1, waiting: 2, waitingRequests: 3 });
+    expect(await outcome(gate.run(1, held.work(3)))).toBe("OVERLOADED");
+    abandon.abort();
+    expect(await b).toBe("CANCELLED");
+    expect(gate.load()).toEqual({ running: 1, waiting: 1, waitingRequests: 1 });
+    // The requests it held are free again: a call of 2 fits now.
+    const e = outcome(gate.run(2, held.work(4)));
+    await tick();
+    expect(gate.load()).toEqual({ running: 1, waiting: 2, waitingRequests: 3 });
+    held.finish.get(0)!.resolve(0);
+    await tick();
+    held.finish.get(2)!.resolve(2);
+    await tick();
+    held.finish.get(4)!.resolve(4);
+    expect(await Promise.all([a, c, e])).toEqual([0, 2, 4]);
+    expect(held.started).toEqual([0, 2, 4]);
+    expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
+  });
+
+  it("lets a running call finish when its signal aborts, and refuses a call already aborted without queueing it", async () => {
+    const gate = new Admission("test calls", { runningMax: 1, waitingRequestsMax: 10 });
+    const held = heldWork();
+    const running = new AbortController();
+    const a = gate.run(1, held.work(0), running.signal);
+    await tick();
+    running.abort();
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(gate.run(1, held.work(1), aborted.signal)).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    expect(gate.load()).toEqual({ running: 1, waiting: 0, waitingRequests: 0 });
+    held.finish.get(0)!.resolve(7);
+    expect(await a).toBe(7);
+    expect(held.started).toEqual([0]);
+    expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
+  });
 });

@@ -105,6 +105,44 @@ describe("ReserveCoalescer", () => {
     expect(engine.batches).toEqual([["running"], ["w1", "w2"]]);
   });
 
+  it("answers a waiting call CANCELLED when its signal aborts and leaves it out of the next batch; a call already in a batch is not affected", async () => {
+    const engine = heldEngine();
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 100, laneCount: 1, laneDepth: 1, ...noHotLanes });
+    const inBatch = new AbortController();
+    const waiting = new AbortController();
+    const running = coalescer.submit(command("SKU", "running"), inBatch.signal);
+    const given = coalescer.submit(command("SKU", "given-up"), waiting.signal);
+    const kept = coalescer.submit(command("SKU", "kept"));
+    inBatch.abort();
+    waiting.abort();
+    await expect(given).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    for (let i = 0; i < 2; i++) await engine.releaseAll();
+    expect((await running).reservation?.reservationId).toBe("running");
+    expect((await kept).reservation?.reservationId).toBe("kept");
+    expect(engine.batches).toEqual([["running"], ["kept"]]);
+  });
+
+  it("refuses a call whose signal has already aborted without queueing it, and skips a batch left with no live call", async () => {
+    const engine = heldEngine();
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 1, laneCount: 1, laneDepth: 1, ...noHotLanes });
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(coalescer.submit(command("SKU", "late"), aborted.signal)).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    const running = coalescer.submit(command("SKU", "running"));
+    const waiting = new AbortController();
+    const given = coalescer.submit(command("SKU", "given-up"), waiting.signal);
+    waiting.abort();
+    await expect(given).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    await engine.releaseAll();
+    await running;
+    expect(engine.batches).toEqual([["running"]]);
+    // The lane is idle again: the next call goes at once.
+    const next = coalescer.submit(command("SKU", "next"));
+    await engine.releaseAll();
+    expect((await next).reservation?.reservationId).toBe("next");
+    expect(engine.batches).toEqual([["running"], ["next"]]);
+  });
+
   it("gives every caller of a batch the engine's error when the batch fails, and goes on with the next batch", async () => {
     let calls = 0;
     const coalescer = new ReserveCoalescer(async (commands) => {
