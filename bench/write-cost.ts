@@ -3,8 +3,9 @@
 // database with nothing else running. It tells the database's share of a reservation apart from
 // gRPC, the server's JavaScript and the load generator, which share these cores in `npm run bench`.
 // For each shape (reservations per statement, SKUs they spread over) it prints the median time of
-// a statement, round trip and commit included, and what one reservation adds; then, from EXPLAIN
-// ANALYZE, where the time of one statement of 100 reservations on one SKU goes, table by table.
+// a statement, round trip and commit included, and that time divided by its reservations; then,
+// from EXPLAIN ANALYZE, where the time of one statement of 100 reservations on one SKU goes, table
+// by table.
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import pg from "pg";

@@ -7,7 +7,10 @@
 import { ServiceError } from "../core/failure.js";
 import { cancelledWhileWaiting } from "./cancelled.js";
 
-/** A waiting call; a cancelled one stays in the queue, weightless, until it comes up and is skipped. */
+/**
+ * A waiting call. A cancelled one gives its requests back at once and is skipped when it comes
+ * up; the queue is compacted once such calls are half of it, so they cannot pile up.
+ */
 interface Waiting { weight: number; admit(): void; cancelled: boolean }
 
 export interface AdmissionLimits {
@@ -19,7 +22,7 @@ export interface AdmissionLimits {
 
 export class Admission {
   private running = 0;
-  private readonly waiting: Waiting[] = [];
+  private waiting: Waiting[] = [];
   /** Cancelled calls still in `waiting`. */
   private cancelledWaiting = 0;
   private waitingRequests = 0;
@@ -33,36 +36,42 @@ export class Admission {
   /**
    * Runs `work`, a call of `requests` requests, once a place is free, in arrival order; refuses
    * it OVERLOADED when its requests would take the queue past its bound. When `signal` aborts
-   * while the call waits, it leaves the queue without running (CANCELLED); once running, it ends
+   * before the call runs, it leaves the queue without running (CANCELLED); once running, it ends
    * as `work` ends.
    */
   async run<T>(requests: number, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const cancelled = () => cancelledWhileWaiting(`a place among ${this.what}`);
+    if (signal?.aborted) throw cancelled();
     // Every call weighs at least 1, so the bound holds for calls of no requests too.
     requests = Math.max(1, requests);
     if (this.running < this.limits.runningMax) {
       this.running++;
     } else {
       if (this.waitingRequests + requests > this.limits.waitingRequestsMax) {
+        const waiting = this.waitingCalls();
         throw new ServiceError({
           reason: "OVERLOADED",
-          message: `too many ${this.what} are waiting (${this.waiting.length}, with ${this.waitingRequests} requests); retry later with the same request_id`,
-          metadata: { running: String(this.running), waiting: String(this.waiting.length), waiting_requests: String(this.waitingRequests) },
+          message: `too many ${this.what} are waiting (${waiting}, with ${this.waitingRequests} requests); retry later with the same request_id`,
+          metadata: { running: String(this.running), waiting: String(waiting), waiting_requests: String(this.waitingRequests) },
         });
       }
-      if (signal?.aborted) throw cancelledWhileWaiting(`a place among ${this.what}`);
       this.waitingRequests += requests;
       // The call that finishes hands its place over: `running` stays as it is.
       await new Promise<void>((admit, reject) => {
-        const entry: Waiting = { weight: requests, admit, cancelled: false };
         const cancel = () => {
           entry.cancelled = true;
           this.cancelledWaiting++;
           this.waitingRequests -= entry.weight;
-          reject(cancelledWhileWaiting(`a place among ${this.what}`));
+          if (this.cancelledWaiting * 2 > this.waiting.length) this.compact();
+          reject(cancelled());
         };
-        entry.admit = () => {
-          signal?.removeEventListener("abort", cancel);
-          admit();
+        const entry: Waiting = {
+          weight: requests,
+          cancelled: false,
+          admit: () => {
+            signal?.removeEventListener("abort", cancel);
+            admit();
+          },
         };
         this.waiting.push(entry);
         signal?.addEventListener("abort", cancel, { once: true });
@@ -89,8 +98,17 @@ export class Admission {
     this.running--;
   }
 
-  /** Calls running and waiting now, and the requests of those waiting. */
+  private compact(): void {
+    this.waiting = this.waiting.filter((w) => !w.cancelled);
+    this.cancelledWaiting = 0;
+  }
+
+  private waitingCalls(): number {
+    return this.waiting.length - this.cancelledWaiting;
+  }
+
+  /** Calls running and waiting now (cancelled ones not counted), and the requests of those waiting. */
   load(): { running: number; waiting: number; waitingRequests: number } {
-    return { running: this.running, waiting: this.waiting.length - this.cancelledWaiting, waitingRequests: this.waitingRequests };
+    return { running: this.running, waiting: this.waitingCalls(), waitingRequests: this.waitingRequests };
   }
 }

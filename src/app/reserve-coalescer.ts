@@ -15,14 +15,18 @@ import { cancelledWhileWaiting } from "./cancelled.js";
 import { unwrapBatchResult, type BatchResult } from "./reserve-batch.js";
 
 /**
- * A call waiting in a lane. One cancelled before its batch starts is answered at once and
- * skipped when it comes up (it still counts in its lane's queue until then).
+ * A call waiting in a lane. One cancelled before its batch starts is answered at once, leaves
+ * its lane's counts, and is skipped when it comes up (or dropped when the lane's queue is
+ * compacted, once cancelled calls are half of it).
  */
 interface Waiter {
   command: ReserveCommand;
   resolve(response: ReserveResponse): void;
   reject(error: unknown): void;
   state: "waiting" | "cancelled" | "started";
+  lane: Lane;
+  /** Stops listening to the call's signal, once its batch starts. */
+  unlisten(): void;
 }
 
 export interface CoalescerLimits {
@@ -42,9 +46,18 @@ export interface CoalescerLimits {
 
 interface Lane {
   queue: Waiter[];
+  /** Cancelled calls still in `queue`. */
+  cancelled: number;
   running: number;
   /** Waiting calls per SKU, in a shared lane; null in a SKU's own lane. */
   waitingBySku: Map<string, number> | null;
+}
+
+/** One call of the SKU fewer waiting in a shared lane. */
+function countOut(waitingBySku: Map<string, number>, sku: string): void {
+  const left = waitingBySku.get(sku)! - 1;
+  if (left === 0) waitingBySku.delete(sku);
+  else waitingBySku.set(sku, left);
 }
 
 /** The lane of a SKU: FNV-1a of its UTF-16 code units, modulo the lane count. */
@@ -79,23 +92,21 @@ export class ReserveCoalescer {
         reject(cancelledWhileWaiting("its batch"));
         return;
       }
-      const lane: Lane = this.lanes.get(id) ?? { queue: [], running: 0, waitingBySku: new Map() };
-      if (lane.queue.length >= this.limits.queueMax) {
+      const lane: Lane = this.lanes.get(id) ?? { queue: [], cancelled: 0, running: 0, waitingBySku: new Map() };
+      const waitingCalls = lane.queue.length - lane.cancelled;
+      if (waitingCalls >= this.limits.queueMax) {
         reject(new ServiceError({
           reason: "OVERLOADED",
           message: `too many reservations are waiting for ${lane.waitingBySku ? "SKUs like " : ""}${JSON.stringify(sku)}; retry with the same request_id`,
-          metadata: { sku, waiting: String(lane.queue.length) },
+          metadata: { sku, waiting: String(waitingCalls) },
         }));
         return;
       }
-      const waiter: Waiter = { command, resolve, reject, state: "waiting" };
+      const cancel = () => this.cancel(waiter);
+      const waiter: Waiter = { command, resolve, reject, state: "waiting", lane, unlisten: () => signal?.removeEventListener("abort", cancel) };
       lane.queue.push(waiter);
       this.lanes.set(id, lane);
-      signal?.addEventListener("abort", () => {
-        if (waiter.state !== "waiting") return;
-        waiter.state = "cancelled";
-        reject(cancelledWhileWaiting("its batch"));
-      }, { once: true });
+      signal?.addEventListener("abort", cancel, { once: true });
       if (lane.waitingBySku) {
         const waiting = (lane.waitingBySku.get(sku) ?? 0) + 1;
         lane.waitingBySku.set(sku, waiting);
@@ -108,6 +119,20 @@ export class ReserveCoalescer {
     });
   }
 
+  /** Answers a call cancelled before its batch started, and takes it out of its lane's counts. */
+  private cancel(waiter: Waiter): void {
+    if (waiter.state !== "waiting") return;
+    waiter.state = "cancelled";
+    const lane = waiter.lane;
+    lane.cancelled++;
+    if (lane.waitingBySku) countOut(lane.waitingBySku, waiter.command.lines[0]!.sku);
+    if (lane.cancelled * 2 > lane.queue.length) {
+      lane.queue = lane.queue.filter((w) => w.state === "waiting");
+      lane.cancelled = 0;
+    }
+    waiter.reject(cancelledWhileWaiting("its batch"));
+  }
+
   private hotLaneCount(): number {
     let n = 0;
     for (const lane of this.lanes.values()) if (!lane.waitingBySku) n++;
@@ -116,8 +141,17 @@ export class ReserveCoalescer {
 
   /** Moves the SKU's waiting calls, in arrival order, from its shared lane to a lane of its own. */
   private giveOwnLane(sku: string, shared: Lane): void {
-    const own: Lane = { queue: shared.queue.filter((w) => w.command.lines[0]!.sku === sku), running: 0, waitingBySku: null };
-    shared.queue = shared.queue.filter((w) => w.command.lines[0]!.sku !== sku);
+    const own: Lane = { queue: [], cancelled: 0, running: 0, waitingBySku: null };
+    const left: Waiter[] = [];
+    for (const w of shared.queue) {
+      if (w.command.lines[0]!.sku !== sku) left.push(w);
+      else if (w.state === "cancelled") shared.cancelled--;
+      else {
+        w.lane = own;
+        own.queue.push(w);
+      }
+    }
+    shared.queue = left;
     shared.waitingBySku!.delete(sku);
     this.lanes.set(`sku:${sku}`, own);
     // Drained apart: the shared lane's running batches carry on with the SKUs left to it.
@@ -128,17 +162,17 @@ export class ReserveCoalescer {
   private async drain(id: string, lane: Lane): Promise<void> {
     lane.running++;
     while (lane.queue.length > 0) {
-      const taken = lane.queue.splice(0, this.limits.batchMax);
-      if (lane.waitingBySku) {
-        for (const w of taken) {
-          const sku = w.command.lines[0]!.sku;
-          const left = lane.waitingBySku.get(sku)! - 1;
-          if (left === 0) lane.waitingBySku.delete(sku);
-          else lane.waitingBySku.set(sku, left);
+      const batch: Waiter[] = [];
+      for (const w of lane.queue.splice(0, this.limits.batchMax)) {
+        if (w.state === "cancelled") {
+          lane.cancelled--;
+          continue;
         }
+        if (lane.waitingBySku) countOut(lane.waitingBySku, w.command.lines[0]!.sku);
+        w.state = "started";
+        w.unlisten();
+        batch.push(w);
       }
-      const batch = taken.filter((w) => w.state === "waiting");
-      for (const w of batch) w.state = "started";
       if (batch.length === 0) continue;
       try {
         const results = await this.run(batch.map((w) => w.command));

@@ -1,5 +1,7 @@
 // Adapts an async function to a grpc-js unary handler: the handler only translates. The signal
-// aborts when the call is cancelled or runs past its deadline, so work still queued can be dropped.
+// aborts when the call is cancelled or runs past its deadline, so work still queued can be
+// dropped. grpc-js also reports "cancelled" once an answer has been sent: an abort means the call
+// is over, not that its client gave up, so only work that has not started may act on it.
 import type { sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { ServiceError } from "../core/failure.js";

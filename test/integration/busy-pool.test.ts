@@ -113,7 +113,11 @@ describe.skipIf(!real)("a busy pool", () => {
       ...Array.from({ length: batchCallsRunningMax }, () => server.reservations.batchReserve({ requests: [one(batchSku)] })),
       server.reservations.reserve(one(laneSku)),
     ];
-    await sleep(200);
+    const blocked = async () => {
+      const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+      return row!.n >= batchCallsRunningMax + 1;
+    };
+    expect(await waitUntil(blocked, 10_000), "the running calls never waited for the held rows").toBe(true);
     // These queue behind them, and their clients give up.
     const abandonedBatch = { requests: [one(batchSku), one(batchSku)] };
     const abandonedReserve = one(laneSku);

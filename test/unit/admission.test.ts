@@ -96,7 +96,7 @@ describe("Admission", () => {
     expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
   });
 
-  it("lets a running call finish when its signal aborts, and refuses a call already aborted without queueing it", async () => {
+  it("lets a running call finish when its signal aborts, and refuses a call already aborted without queueing or running it", async () => {
     const gate = new Admission("test calls", { runningMax: 1, waitingRequestsMax: 10 });
     const held = heldWork();
     const running = new AbortController();
@@ -106,10 +106,33 @@ describe("Admission", () => {
     const aborted = new AbortController();
     aborted.abort();
     await expect(gate.run(1, held.work(1), aborted.signal)).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    // Refused even with a place free.
+    const idle = new Admission("test calls", { runningMax: 1, waitingRequestsMax: 10 });
+    await expect(idle.run(1, held.work(2), aborted.signal)).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
     expect(gate.load()).toEqual({ running: 1, waiting: 0, waitingRequests: 0 });
     held.finish.get(0)!.resolve(7);
     expect(await a).toBe(7);
     expect(held.started).toEqual([0]);
     expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
+  });
+
+  it("keeps a queue of many cancelled calls compact, and still lets in the live ones in order", async () => {
+    const gate = new Admission("test calls", { runningMax: 1, waitingRequestsMax: 100_000 });
+    const held = heldWork();
+    const first = gate.run(1, held.work(0));
+    const cancelledOnes = Array.from({ length: 1_000 }, (_, i) => {
+      const c = new AbortController();
+      return { c, call: gate.run(1, held.work(1 + i), c.signal).catch((e: unknown) => e) };
+    });
+    const live = gate.run(1, held.work(5_000));
+    for (const { c } of cancelledOnes) c.abort();
+    for (const { call } of cancelledOnes) expect(await call).toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    expect(gate.load()).toEqual({ running: 1, waiting: 1, waitingRequests: 1 });
+    expect((gate as unknown as { waiting: unknown[] }).waiting.length, "cancelled calls were left in the queue").toBeLessThanOrEqual(2);
+    held.finish.get(0)!.resolve(0);
+    await tick();
+    held.finish.get(5_000)!.resolve(5_000);
+    expect(await Promise.all([first, live])).toEqual([0, 5_000]);
+    expect(held.started).toEqual([0, 5_000]);
   });
 });

@@ -26,6 +26,8 @@ function heldEngine() {
   return { batches, run, releaseAll };
 }
 
+const isCancelled = (e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED";
+
 /** For the tests of batching alone: no SKU ever gets a lane of its own. */
 const noHotLanes = { hotSkuWaiting: Number.MAX_SAFE_INTEGER, hotLaneMax: 0 };
 
@@ -115,7 +117,7 @@ describe("ReserveCoalescer", () => {
     const kept = coalescer.submit(command("SKU", "kept"));
     inBatch.abort();
     waiting.abort();
-    await expect(given).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    await expect(given).rejects.toSatisfy(isCancelled);
     for (let i = 0; i < 2; i++) await engine.releaseAll();
     expect((await running).reservation?.reservationId).toBe("running");
     expect((await kept).reservation?.reservationId).toBe("kept");
@@ -127,12 +129,12 @@ describe("ReserveCoalescer", () => {
     const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 1, laneCount: 1, laneDepth: 1, ...noHotLanes });
     const aborted = new AbortController();
     aborted.abort();
-    await expect(coalescer.submit(command("SKU", "late"), aborted.signal)).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    await expect(coalescer.submit(command("SKU", "late"), aborted.signal)).rejects.toSatisfy(isCancelled);
     const running = coalescer.submit(command("SKU", "running"));
     const waiting = new AbortController();
     const given = coalescer.submit(command("SKU", "given-up"), waiting.signal);
     waiting.abort();
-    await expect(given).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    await expect(given).rejects.toSatisfy(isCancelled);
     await engine.releaseAll();
     await running;
     expect(engine.batches).toEqual([["running"]]);
@@ -141,6 +143,21 @@ describe("ReserveCoalescer", () => {
     await engine.releaseAll();
     expect((await next).reservation?.reservationId).toBe("next");
     expect(engine.batches).toEqual([["running"], ["next"]]);
+  });
+
+  it("gives a cancelled call's place in its lane back at once: a call refused for a full lane fits after it", async () => {
+    const engine = heldEngine();
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 1, laneCount: 1, laneDepth: 1, ...noHotLanes });
+    const running = coalescer.submit(command("SKU", "running"));
+    const waiting = new AbortController();
+    const given = coalescer.submit(command("SKU", "given-up"), waiting.signal);
+    await expect(coalescer.submit(command("SKU", "too-many"))).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "OVERLOADED");
+    waiting.abort();
+    await expect(given).rejects.toSatisfy(isCancelled);
+    const fits = coalescer.submit(command("SKU", "fits"));
+    for (let i = 0; i < 2; i++) await engine.releaseAll();
+    expect((await Promise.all([running, fits])).map((r) => r.reservation?.reservationId)).toEqual(["running", "fits"]);
+    expect(engine.batches).toEqual([["running"], ["fits"]]);
   });
 
   it("gives every caller of a batch the engine's error when the batch fails, and goes on with the next batch", async () => {
@@ -174,6 +191,24 @@ describe("ReserveCoalescer", () => {
       for (let i = 0; i < 3; i++) await engine.releaseAll();
       expect(engine.batches).toEqual([["o-running"], ["h1", "h2", "h3"], ["o1", "o2"], ["h4"]]);
       expect((await Promise.all(calls)).map((r) => r.reservation?.reservationId)).toEqual(["o-running", "h1", "o1", "h2", "h3", "h4", "o2"]);
+    });
+
+    it("counts only calls still waiting towards a lane of its own, and leaves cancelled ones behind when it moves", async () => {
+      const engine = heldEngine();
+      const coalescer = new ReserveCoalescer(engine.run, hot);
+      const running = coalescer.submit(command("OTHER", "o-running"));
+      const given = [new AbortController(), new AbortController()];
+      const gaveUp = given.map((c, i) => coalescer.submit(command("HOT", `h-given-${i}`), c.signal));
+      for (const c of given) c.abort();
+      for (const g of gaveUp) await expect(g).rejects.toSatisfy(isCancelled);
+      // Two cancelled and two waiting: not yet the 3 that give HOT a lane of its own.
+      const live = [coalescer.submit(command("HOT", "h1")), coalescer.submit(command("HOT", "h2"))];
+      expect(engine.batches).toEqual([["o-running"]]);
+      live.push(coalescer.submit(command("HOT", "h3")));
+      expect(engine.batches).toEqual([["o-running"], ["h1", "h2", "h3"]]);
+      for (let i = 0; i < 2; i++) await engine.releaseAll();
+      expect((await Promise.all([running, ...live])).map((r) => r.reservation?.reservationId)).toEqual(["o-running", "h1", "h2", "h3"]);
+      expect(engine.batches).toEqual([["o-running"], ["h1", "h2", "h3"]]);
     });
 
     it("has a queue limit of its own: OVERLOADED for the hot SKU leaves room for the others", async () => {
