@@ -2,7 +2,7 @@
 // random leaf page of each index keyed by it (the reservation's primary key, its lines' two), so
 // a batch touches about one page per reservation per index, and the first change to a page after
 // a checkpoint writes the whole page to the WAL. Time-ordered ids go to the end of those indexes.
-// Measured with `npm run bench:write-cost` (BENCHMARKS.md): about a fifth less database time per
+// Measured with `npm run bench:write-cost` (BENCHMARKS.md): 13-25% less database time per
 // reservation once the tables hold a few hundred thousand. Only their order matters, so they take
 // the wall clock, not the service's Clock: no decision depends on them.
 import { randomFillSync } from "node:crypto";
