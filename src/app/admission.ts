@@ -5,7 +5,7 @@
 // more, so every other call (releases, reads, the coalescer's batches) waited behind them until
 // the pool's acquire timeout failed it UNAVAILABLE.
 import { ServiceError } from "../core/failure.js";
-import { cancelledWhileWaiting } from "./cancelled.js";
+import { cancelledWhileWaiting, type CallCancellation } from "./cancelled.js";
 
 /**
  * A waiting call. A cancelled one gives its requests back at once and is skipped when it comes
@@ -35,13 +35,13 @@ export class Admission {
 
   /**
    * Runs `work`, a call of `requests` requests, once a place is free, in arrival order; refuses
-   * it OVERLOADED when its requests would take the queue past its bound. When `signal` aborts
-   * before the call runs, it leaves the queue without running (CANCELLED); once running, it ends
+   * it OVERLOADED when its requests would take the queue past its bound. When the call is cancelled
+   * before it runs, it leaves the queue without running (CANCELLED); once running, it ends
    * as `work` ends.
    */
-  async run<T>(requests: number, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async run<T>(requests: number, work: () => Promise<T>, cancellation?: CallCancellation): Promise<T> {
     const cancelled = () => cancelledWhileWaiting(`a place among ${this.what}`);
-    if (signal?.aborted) throw cancelled();
+    if (cancellation?.cancelled) throw cancelled();
     // Every call weighs at least 1, so the bound holds for calls of no requests too.
     requests = Math.max(1, requests);
     if (this.running < this.limits.runningMax) {
@@ -69,12 +69,12 @@ export class Admission {
           weight: requests,
           cancelled: false,
           admit: () => {
-            signal?.removeEventListener("abort", cancel);
+            unlisten?.();
             admit();
           },
         };
         this.waiting.push(entry);
-        signal?.addEventListener("abort", cancel, { once: true });
+        const unlisten = cancellation?.onCancel(cancel);
       });
     }
     try {

@@ -20,6 +20,7 @@ import { runIdempotent, runTransaction } from "./idempotent.js";
 import { releaseReservation, reservationNotFound } from "./stock-flow.js";
 import { reservationView } from "./views.js";
 import { newReservationId } from "./reservation-ids.js";
+import type { CallCancellation } from "./cancelled.js";
 
 export interface ReservationPage { reservations: Reservation[]; nextPageToken: string }
 
@@ -52,23 +53,23 @@ export class ReservationApp {
 
   /**
    * Reserves one order: single-line orders through the coalescer (or alone, without one), others
-   * in a batch of their own, admitted as BatchReserve calls are. A call whose `signal` aborts
-   * while it waits for its batch or its place is dropped, and writes nothing.
+   * in a batch of their own, admitted as BatchReserve calls are. A call cancelled while it waits
+   * for its batch or its place is dropped, and writes nothing.
    */
-  async reserve(cmd: ReserveCommand, signal?: AbortSignal): Promise<ReserveResponse> {
+  async reserve(cmd: ReserveCommand, cancellation?: CallCancellation): Promise<ReserveResponse> {
     if (cmd.lines.length === 1) {
-      if (this.coalescer) return this.coalescer.submit(cmd, signal);
+      if (this.coalescer) return this.coalescer.submit(cmd, cancellation);
       const [alone] = await this.reserveNow([cmd]);
       return unwrapBatchResult(alone!);
     }
-    const [result] = await this.batchReserve([cmd], signal);
+    const [result] = await this.batchReserve([cmd], cancellation);
     return unwrapBatchResult(result!);
   }
 
   /** Independent reservations, one result each, decided and written together (a few calls at once). */
-  async batchReserve(commands: ReserveCommand[], signal?: AbortSignal): Promise<BatchResult[]> {
+  async batchReserve(commands: ReserveCommand[], cancellation?: CallCancellation): Promise<BatchResult[]> {
     if (commands.length === 0) return [];
-    return this.batchCalls.run(commands.length, () => this.reserveNow(commands), signal);
+    return this.batchCalls.run(commands.length, () => this.reserveNow(commands), cancellation);
   }
 
   private reserveNow(commands: ReserveCommand[]): Promise<BatchResult[]> {

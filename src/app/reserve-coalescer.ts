@@ -11,7 +11,7 @@
 import type { ReserveCommand } from "../core/commands.js";
 import { ServiceError } from "../core/failure.js";
 import type { ReserveResponse } from "../gen/inventory/v1/reservation_service.js";
-import { cancelledWhileWaiting } from "./cancelled.js";
+import { cancelledWhileWaiting, type CallCancellation } from "./cancelled.js";
 import { unwrapBatchResult, type BatchResult } from "./reserve-batch.js";
 
 /**
@@ -25,7 +25,7 @@ interface Waiter {
   reject(error: unknown): void;
   state: "waiting" | "cancelled" | "started";
   lane: Lane;
-  /** Stops listening to the call's signal, once its batch starts. */
+  /** Stops listening for the call's cancellation, once its batch starts. */
   unlisten(): void;
 }
 
@@ -52,6 +52,8 @@ interface Lane {
   /** Waiting calls per SKU, in a shared lane; null in a SKU's own lane. */
   waitingBySku: Map<string, number> | null;
 }
+
+const noListener = () => {};
 
 /** One call of the SKU fewer waiting in a shared lane. */
 function countOut(waitingBySku: Map<string, number>, sku: string): void {
@@ -80,15 +82,15 @@ export class ReserveCoalescer {
   ) {}
 
   /**
-   * Reserves through the lane of the command's SKU; the command has exactly one line. When
-   * `signal` aborts before the call's batch starts, the call is answered CANCELLED and skipped.
+   * Reserves through the lane of the command's SKU; the command has exactly one line. When the
+   * call is cancelled before its batch starts, it is answered CANCELLED and skipped.
    */
-  submit(command: ReserveCommand, signal?: AbortSignal): Promise<ReserveResponse> {
+  submit(command: ReserveCommand, cancellation?: CallCancellation): Promise<ReserveResponse> {
     const sku = command.lines[0]!.sku;
     const own = `sku:${sku}`;
     const id = this.lanes.has(own) ? own : `shared:${laneOf(sku, this.limits.laneCount)}`;
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
+      if (cancellation?.cancelled) {
         reject(cancelledWhileWaiting("its batch"));
         return;
       }
@@ -102,11 +104,10 @@ export class ReserveCoalescer {
         }));
         return;
       }
-      const cancel = () => this.cancel(waiter);
-      const waiter: Waiter = { command, resolve, reject, state: "waiting", lane, unlisten: () => signal?.removeEventListener("abort", cancel) };
+      const waiter: Waiter = { command, resolve, reject, state: "waiting", lane, unlisten: noListener };
       lane.queue.push(waiter);
       this.lanes.set(id, lane);
-      signal?.addEventListener("abort", cancel, { once: true });
+      if (cancellation) waiter.unlisten = cancellation.onCancel(() => this.cancel(waiter));
       if (lane.waitingBySku) {
         const waiting = (lane.waitingBySku.get(sku) ?? 0) + 1;
         lane.waitingBySku.set(sku, waiting);

@@ -50,7 +50,7 @@ export class RowLockingReservationApp extends ReservationApp {
   }
 
   // No queue of its own to leave (each call waits at the pool and then on the row lock), so a
-  // cancelled call's signal is not used: as in the peers' designs, it runs to its end.
+  // cancelled call's cancellation is not used: as in the peers' designs, it runs to its end.
   override async reserve(cmd: ReserveCommand): Promise<ReserveResponse> {
     const time = this.timeSource.now();
     const reservationId = this.makeId();

@@ -40,7 +40,7 @@ export function inventoryHandlers(app: InventoryApp, logger: Logger): InventoryS
 
 export function reservationHandlers(app: ReservationApp, logger: Logger): ReservationServiceServer {
   return {
-    reserve: unary(logger, "Reserve", (req, signal) => app.reserve(orThrow(parse.parseReserve(req)), signal)),
+    reserve: unary(logger, "Reserve", (req, cancellation) => app.reserve(orThrow(parse.parseReserve(req)), cancellation)),
     getReservation: unary(logger, "GetReservation", async (req) => ({
       reservation: await app.getReservation(orThrow(parse.parseGetReservation(req)).reservationId),
     })),
@@ -48,10 +48,10 @@ export function reservationHandlers(app: ReservationApp, logger: Logger): Reserv
     releaseReservation: unary(logger, "ReleaseReservation", (req) => app.release(orThrow(parse.parseRelease(req)))),
     extendReservation: unary(logger, "ExtendReservation", (req) => app.extend(orThrow(parse.parseExtend(req)))),
     confirmReservation: unary(logger, "ConfirmReservation", (req) => app.confirm(orThrow(parse.parseConfirm(req)))),
-    batchReserve: unary(logger, "BatchReserve", async (req, signal) => {
+    batchReserve: unary(logger, "BatchReserve", async (req, cancellation) => {
       const parsed = orThrow(parse.parseBatchReserve(req));
       const valid = parsed.flatMap((p) => (p.ok ? [p.value] : []));
-      const done = await app.batchReserve(valid, signal);
+      const done = await app.batchReserve(valid, cancellation);
       let next = 0;
       return { results: parsed.map((p) => batchResultView(p.ok ? done[next++]! : { ok: false, failure: p.failure })) };
     }),

@@ -2,6 +2,7 @@
 // and which are refused. No database: work is a promise the test settles.
 import { describe, expect, it } from "vitest";
 import { Admission } from "../../src/app/admission.js";
+import { cancellationSource } from "../../src/app/cancelled.js";
 import { ServiceError } from "../../src/core/failure.js";
 
 /** Work that records its start and finishes (or fails) when the test says. */
@@ -68,18 +69,18 @@ describe("Admission", () => {
     expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
   });
 
-  it("drops a waiting call whose signal aborts: it never runs, its requests leave the bound, and the next live call takes the place", async () => {
+  it("drops a waiting call that is cancelled: it never runs, its requests leave the bound, and the next live call takes the place", async () => {
     const gate = new Admission("test calls", { runningMax: 1, waitingRequestsMax: 3 });
     const held = heldWork();
-    const abandon = new AbortController();
+    const abandon = cancellationSource();
     const outcome = (call: Promise<number>) => call.then((v) => v, (e: unknown) => (e instanceof ServiceError ? e.failure.reason : e));
     const a = outcome(gate.run(1, held.work(0)));
-    const b = outcome(gate.run(2, held.work(1), abandon.signal));
+    const b = outcome(gate.run(2, held.work(1), abandon.cancellation));
     const c = outcome(gate.run(1, held.work(2)));
     await tick();
     expect(gate.load()).toEqual({ running: 1, waiting: 2, waitingRequests: 3 });
     expect(await outcome(gate.run(1, held.work(3)))).toBe("OVERLOADED");
-    abandon.abort();
+    abandon.cancel();
     expect(await b).toBe("CANCELLED");
     expect(gate.load()).toEqual({ running: 1, waiting: 1, waitingRequests: 1 });
     // The requests it held are free again: a call of 2 fits now.
@@ -96,19 +97,19 @@ describe("Admission", () => {
     expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
   });
 
-  it("lets a running call finish when its signal aborts, and refuses a call already aborted without queueing or running it", async () => {
+  it("lets a running call finish when it is cancelled, and refuses a call already cancelled without queueing or running it", async () => {
     const gate = new Admission("test calls", { runningMax: 1, waitingRequestsMax: 10 });
     const held = heldWork();
-    const running = new AbortController();
-    const a = gate.run(1, held.work(0), running.signal);
+    const running = cancellationSource();
+    const a = gate.run(1, held.work(0), running.cancellation);
     await tick();
-    running.abort();
-    const aborted = new AbortController();
-    aborted.abort();
-    await expect(gate.run(1, held.work(1), aborted.signal)).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    running.cancel();
+    const already = cancellationSource();
+    already.cancel();
+    await expect(gate.run(1, held.work(1), already.cancellation)).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
     // Refused even with a place free.
     const idle = new Admission("test calls", { runningMax: 1, waitingRequestsMax: 10 });
-    await expect(idle.run(1, held.work(2), aborted.signal)).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
+    await expect(idle.run(1, held.work(2), already.cancellation)).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
     expect(gate.load()).toEqual({ running: 1, waiting: 0, waitingRequests: 0 });
     held.finish.get(0)!.resolve(7);
     expect(await a).toBe(7);
@@ -121,11 +122,11 @@ describe("Admission", () => {
     const held = heldWork();
     const first = gate.run(1, held.work(0));
     const cancelledOnes = Array.from({ length: 1_000 }, (_, i) => {
-      const c = new AbortController();
-      return { c, call: gate.run(1, held.work(1 + i), c.signal).catch((e: unknown) => e) };
+      const c = cancellationSource();
+      return { c, call: gate.run(1, held.work(1 + i), c.cancellation).catch((e: unknown) => e) };
     });
     const live = gate.run(1, held.work(5_000));
-    for (const { c } of cancelledOnes) c.abort();
+    for (const { c } of cancelledOnes) c.cancel();
     for (const { call } of cancelledOnes) expect(await call).toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "CANCELLED");
     expect(gate.load()).toEqual({ running: 1, waiting: 1, waitingRequests: 1 });
     expect((gate as unknown as { waiting: unknown[] }).waiting.length, "cancelled calls were left in the queue").toBeLessThanOrEqual(2);

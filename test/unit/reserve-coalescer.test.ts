@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { ReserveCommand } from "../../src/core/commands.js";
 import { laneOf, ReserveCoalescer } from "../../src/app/reserve-coalescer.js";
+import { cancellationSource } from "../../src/app/cancelled.js";
 import type { BatchResult } from "../../src/app/reserve-batch.js";
 import { ServiceError } from "../../src/core/failure.js";
 
@@ -107,16 +108,16 @@ describe("ReserveCoalescer", () => {
     expect(engine.batches).toEqual([["running"], ["w1", "w2"]]);
   });
 
-  it("answers a waiting call CANCELLED when its signal aborts and leaves it out of the next batch; a call already in a batch is not affected", async () => {
+  it("answers a waiting call CANCELLED when it is cancelled, and leaves it out of the next batch; a call already in a batch is not affected", async () => {
     const engine = heldEngine();
     const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 100, laneCount: 1, laneDepth: 1, ...noHotLanes });
-    const inBatch = new AbortController();
-    const waiting = new AbortController();
-    const running = coalescer.submit(command("SKU", "running"), inBatch.signal);
-    const given = coalescer.submit(command("SKU", "given-up"), waiting.signal);
+    const inBatch = cancellationSource();
+    const waiting = cancellationSource();
+    const running = coalescer.submit(command("SKU", "running"), inBatch.cancellation);
+    const given = coalescer.submit(command("SKU", "given-up"), waiting.cancellation);
     const kept = coalescer.submit(command("SKU", "kept"));
-    inBatch.abort();
-    waiting.abort();
+    inBatch.cancel();
+    waiting.cancel();
     await expect(given).rejects.toSatisfy(isCancelled);
     for (let i = 0; i < 2; i++) await engine.releaseAll();
     expect((await running).reservation?.reservationId).toBe("running");
@@ -124,16 +125,16 @@ describe("ReserveCoalescer", () => {
     expect(engine.batches).toEqual([["running"], ["kept"]]);
   });
 
-  it("refuses a call whose signal has already aborted without queueing it, and skips a batch left with no live call", async () => {
+  it("refuses a call already cancelled without queueing it, and skips a batch left with no live call", async () => {
     const engine = heldEngine();
     const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 1, laneCount: 1, laneDepth: 1, ...noHotLanes });
-    const aborted = new AbortController();
-    aborted.abort();
-    await expect(coalescer.submit(command("SKU", "late"), aborted.signal)).rejects.toSatisfy(isCancelled);
+    const already = cancellationSource();
+    already.cancel();
+    await expect(coalescer.submit(command("SKU", "late"), already.cancellation)).rejects.toSatisfy(isCancelled);
     const running = coalescer.submit(command("SKU", "running"));
-    const waiting = new AbortController();
-    const given = coalescer.submit(command("SKU", "given-up"), waiting.signal);
-    waiting.abort();
+    const waiting = cancellationSource();
+    const given = coalescer.submit(command("SKU", "given-up"), waiting.cancellation);
+    waiting.cancel();
     await expect(given).rejects.toSatisfy(isCancelled);
     await engine.releaseAll();
     await running;
@@ -149,10 +150,10 @@ describe("ReserveCoalescer", () => {
     const engine = heldEngine();
     const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 1, laneCount: 1, laneDepth: 1, ...noHotLanes });
     const running = coalescer.submit(command("SKU", "running"));
-    const waiting = new AbortController();
-    const given = coalescer.submit(command("SKU", "given-up"), waiting.signal);
+    const waiting = cancellationSource();
+    const given = coalescer.submit(command("SKU", "given-up"), waiting.cancellation);
     await expect(coalescer.submit(command("SKU", "too-many"))).rejects.toSatisfy((e: unknown) => e instanceof ServiceError && e.failure.reason === "OVERLOADED");
-    waiting.abort();
+    waiting.cancel();
     await expect(given).rejects.toSatisfy(isCancelled);
     const fits = coalescer.submit(command("SKU", "fits"));
     for (let i = 0; i < 2; i++) await engine.releaseAll();
@@ -197,9 +198,9 @@ describe("ReserveCoalescer", () => {
       const engine = heldEngine();
       const coalescer = new ReserveCoalescer(engine.run, hot);
       const running = coalescer.submit(command("OTHER", "o-running"));
-      const given = [new AbortController(), new AbortController()];
-      const gaveUp = given.map((c, i) => coalescer.submit(command("HOT", `h-given-${i}`), c.signal));
-      for (const c of given) c.abort();
+      const given = [cancellationSource(), cancellationSource()];
+      const gaveUp = given.map((c, i) => coalescer.submit(command("HOT", `h-given-${i}`), c.cancellation));
+      for (const c of given) c.cancel();
       for (const g of gaveUp) await expect(g).rejects.toSatisfy(isCancelled);
       // Two cancelled and two waiting: not yet the 3 that give HOT a lane of its own.
       const live = [coalescer.submit(command("HOT", "h1")), coalescer.submit(command("HOT", "h2"))];
