@@ -11,7 +11,7 @@ import { cancelledWhileWaiting, type CallCancellation } from "./cancelled.js";
  * A waiting call. A cancelled one gives its requests back at once and is skipped when it comes
  * up; the queue is compacted once such calls are half of it, so they cannot pile up.
  */
-interface Waiting { weight: number; admit(): void; cancelled: boolean }
+interface Waiting { weight: number; admit(): void; state: "waiting" | "cancelled" | "admitted" }
 
 export interface AdmissionLimits {
   /** Calls running at once. */
@@ -58,23 +58,25 @@ export class Admission {
       this.waitingRequests += requests;
       // The call that finishes hands its place over: `running` stays as it is.
       await new Promise<void>((admit, reject) => {
-        const cancel = () => {
-          entry.cancelled = true;
-          this.cancelledWaiting++;
-          this.waitingRequests -= entry.weight;
-          if (this.cancelledWaiting * 2 > this.waiting.length) this.compact();
-          reject(cancelled());
-        };
+        let unlisten: (() => void) | undefined;
         const entry: Waiting = {
           weight: requests,
-          cancelled: false,
+          state: "waiting",
           admit: () => {
+            entry.state = "admitted";
             unlisten?.();
             admit();
           },
         };
         this.waiting.push(entry);
-        const unlisten = cancellation?.onCancel(cancel);
+        unlisten = cancellation?.onCancel(() => {
+          if (entry.state !== "waiting") return;
+          entry.state = "cancelled";
+          this.cancelledWaiting++;
+          this.waitingRequests -= entry.weight;
+          if (this.cancelledWaiting * 2 > this.waiting.length) this.compact();
+          reject(cancelled());
+        });
       });
     }
     try {
@@ -87,7 +89,7 @@ export class Admission {
   /** Gives the place of a call that ended to the first waiting call not cancelled, or frees it. */
   private handOver(): void {
     for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
-      if (next.cancelled) {
+      if (next.state === "cancelled") {
         this.cancelledWaiting--;
         continue;
       }
@@ -99,7 +101,7 @@ export class Admission {
   }
 
   private compact(): void {
-    this.waiting = this.waiting.filter((w) => !w.cancelled);
+    this.waiting = this.waiting.filter((w) => w.state !== "cancelled");
     this.cancelledWaiting = 0;
   }
 

@@ -12,7 +12,10 @@ import { ServiceError } from "../core/failure.js";
  */
 export interface CallCancellation {
   readonly cancelled: boolean;
-  /** Calls `listener` once, when the call is cancelled; the function returned stops listening. */
+  /**
+   * Calls `listener` once, when the call is cancelled; the function returned stops listening.
+   * Never called for a call cancelled already: check `cancelled` first.
+   */
   onCancel(listener: () => void): () => void;
 }
 

@@ -2,7 +2,8 @@
 // and which are refused. No database: work is a promise the test settles.
 import { describe, expect, it } from "vitest";
 import { Admission } from "../../src/app/admission.js";
-import { cancellationSource } from "../../src/app/cancelled.js";
+import { EventEmitter } from "node:events";
+import { cancellationOf, cancellationSource } from "../../src/app/cancelled.js";
 import { ServiceError } from "../../src/core/failure.js";
 
 /** Work that records its start and finishes (or fails) when the test says. */
@@ -135,5 +136,23 @@ describe("Admission", () => {
     held.finish.get(5_000)!.resolve(5_000);
     expect(await Promise.all([first, live])).toEqual([0, 5_000]);
     expect(held.started).toEqual([0, 5_000]);
+  });
+
+  it("stops listening once a waiting call is let in: its cancellation after its answer (as grpc-js reports every call) changes nothing", async () => {
+    const gate = new Admission("test calls", { runningMax: 1, waitingRequestsMax: 10 });
+    const held = heldWork();
+    const call = Object.assign(new EventEmitter(), { cancelled: false });
+    const first = gate.run(1, held.work(0));
+    const queued = gate.run(3, held.work(1), cancellationOf(call));
+    await tick();
+    expect(call.listenerCount("cancelled")).toBe(1);
+    held.finish.get(0)!.resolve(0);
+    await tick();
+    expect(call.listenerCount("cancelled"), "still listening after the call was let in").toBe(0);
+    held.finish.get(1)!.resolve(1);
+    expect(await Promise.all([first, queued])).toEqual([0, 1]);
+    call.cancelled = true;
+    call.emit("cancelled");
+    expect(gate.load()).toEqual({ running: 0, waiting: 0, waitingRequests: 0 });
   });
 });

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import type { ReserveCommand } from "../../src/core/commands.js";
 import { laneOf, ReserveCoalescer } from "../../src/app/reserve-coalescer.js";
-import { cancellationSource } from "../../src/app/cancelled.js";
+import { EventEmitter } from "node:events";
+import { cancellationOf, cancellationSource } from "../../src/app/cancelled.js";
 import type { BatchResult } from "../../src/app/reserve-batch.js";
 import { ServiceError } from "../../src/core/failure.js";
 
@@ -144,6 +145,26 @@ describe("ReserveCoalescer", () => {
     await engine.releaseAll();
     expect((await next).reservation?.reservationId).toBe("next");
     expect(engine.batches).toEqual([["running"], ["next"]]);
+  });
+
+  it("stops listening once a call's batch starts: its cancellation after its answer changes nothing", async () => {
+    const engine = heldEngine();
+    const coalescer = new ReserveCoalescer(engine.run, { batchMax: 10, queueMax: 1, laneCount: 1, laneDepth: 1, ...noHotLanes });
+    const call = Object.assign(new EventEmitter(), { cancelled: false });
+    const running = coalescer.submit(command("SKU", "running"));
+    const queued = coalescer.submit(command("SKU", "queued"), cancellationOf(call));
+    expect(call.listenerCount("cancelled")).toBe(1);
+    await engine.releaseAll();
+    expect(engine.batches).toEqual([["running"], ["queued"]]);
+    expect(call.listenerCount("cancelled"), "still listening after the batch started").toBe(0);
+    await engine.releaseAll();
+    await Promise.all([running, queued]);
+    call.cancelled = true;
+    call.emit("cancelled");
+    // The lane's count is whole: a full queue's worth of calls still fits.
+    const next = [coalescer.submit(command("SKU", "next-1")), coalescer.submit(command("SKU", "next-2"))];
+    for (let i = 0; i < 2; i++) await engine.releaseAll();
+    expect((await Promise.all(next)).map((r) => r.reservation?.reservationId)).toEqual(["next-1", "next-2"]);
   });
 
   it("gives a cancelled call's place in its lane back at once: a call refused for a full lane fits after it", async () => {
