@@ -164,7 +164,7 @@ export interface Ratio {
 
 const sameLoad = (a: LoadSpec, b: LoadSpec) => describeLoad(a) === describeLoad(b);
 const ran = (r: LineResult) => !r.failure && r.calls > 0;
-const median = (xs: number[]) => {
+export const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

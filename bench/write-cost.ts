@@ -13,6 +13,7 @@ import { newReservationId } from "../src/app/reservation-ids.js";
 import { batchWriteStatement, type BatchWrite, type LevelChange } from "../src/db/batch-reserve-repository.js";
 import { migrate, openOrm } from "../src/db/orm.js";
 import { createDatabase } from "./database.js";
+import { median } from "./report.js";
 
 const usage = `npm run bench:write-cost -- [--rounds N] [--random-ids]
 
@@ -88,11 +89,6 @@ function positioned(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-};
 
 async function seed(client: pg.Client): Promise<void> {
   await client.query(`INSERT INTO warehouse (warehouse_id, create_time) VALUES ($1, now())`, [warehouseId]);
